@@ -1,0 +1,139 @@
+/* cluster.h - the hosts and VMs of one cluster, with a capacity index. */
+#ifndef MODEL_CLUSTER_H
+#define MODEL_CLUSTER_H
+
+#include "core/strmap.h"
+#include "core/u32map.h"
+#include "model/fitidx.h"
+#include "model/host.h"
+#include "model/label.h"
+#include "model/resource.h"
+#include "model/vm.h"
+#include "model/why.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CLUSTER_NAME_MAX 63 /* bytes in a host, VM or group name */
+#define CLUSTER_HOSTS_MAX (UINT32_C(1) << 24)
+#define CLUSTER_VMS_MAX (UINT32_C(1) << 28)
+
+/* What it takes to add a host; everything is copied. */
+struct host_spec {
+	const char *name;
+	struct res cap;
+	uint32_t overcommit_milli[RES_NDIM]; /* 0 means 1.0 */
+	enum host_state state;
+	uint32_t perf_milli; /* 0 means 1.0 */
+	const struct labels *labels; /* may be NULL */
+};
+
+/* What it takes to add a VM; everything is copied. */
+struct vm_spec {
+	const char *name;
+	struct res demand;
+	int32_t priority;
+	enum perf_class perf;
+	const char *affinity; /* group name or NULL */
+	const char *anti_affinity; /* group name or NULL */
+	bool ha;
+	const struct labels *requires; /* may be NULL */
+};
+
+struct group {
+	char *name;
+	uint32_t n_placed;
+	struct u32map hosts; /* host_id -> members placed there */
+};
+
+/*
+ * A cluster owns its hosts, VMs and groups. Ids are dense indexes that stay
+ * valid for the cluster's life (deleted VMs keep their slot). Fields are
+ * read-only outside cluster.c: every change goes through a cluster_* call so
+ * that allocations, VM lists, groups and the capacity index stay consistent.
+ * Not thread-safe.
+ */
+struct cluster {
+	struct host *hosts;
+	uint32_t n_hosts, cap_hosts;
+	struct vm *vms;
+	uint32_t n_vms, cap_vms;
+	struct group *groups;
+	uint32_t n_groups, cap_groups;
+	struct strmap host_names, vm_names, group_names;
+	struct fitidx idx;
+};
+
+/* A new empty cluster in *ret (owned by the caller). 0 or -ENOMEM. */
+int cluster_new(struct cluster **ret);
+
+/* Frees c and everything it owns; NULL-safe; returns NULL. */
+struct cluster *cluster_free(struct cluster *c);
+
+/* Adds a host. -EINVAL for a bad name, vector or ratio; -EEXIST for a
+ * duplicate name; -EOVERFLOW if cap x overcommit leaves range; -E2BIG past
+ * CLUSTER_HOSTS_MAX; -ENOMEM. The cluster is unchanged on failure. */
+int
+cluster_add_host(struct cluster *c, const struct host_spec *s, host_id *ret);
+
+/* Adds a VM in state VM_PENDING. Errors as cluster_add_host. */
+int cluster_add_vm(struct cluster *c, const struct vm_spec *s, vm_id *ret);
+
+static inline const struct host *
+cluster_host(const struct cluster *c, host_id h)
+{
+	return &c->hosts[h];
+}
+
+static inline const struct vm *
+cluster_vm(const struct cluster *c, vm_id v)
+{
+	return &c->vms[v];
+}
+
+/* Name lookups: 0 and *ret, or -ENOENT. */
+int cluster_find_host(const struct cluster *c, const char *name, host_id *ret);
+int cluster_find_vm(const struct cluster *c, const char *name, vm_id *ret);
+
+/* The name of group g (g < n_groups). */
+const char *cluster_group_name(const struct cluster *c, group_id g);
+
+/* Members of g placed on h. */
+uint32_t cluster_group_on_host(const struct cluster *c, group_id g, host_id h);
+
+/* Can host h take VM v under every hard constraint (state, labels, groups,
+ * capacity with overcommit)? 0, or -ENOSPC with every failing reason for h
+ * appended to why (may be NULL). A VM already on h counts as fitting there. */
+int cluster_check(const struct cluster *c, vm_id v, host_id h, struct why *why);
+
+/* Appends the reasons of every host that cannot take v. Returns the number
+ * of hosts that can. O(hosts): meant for refusals, not for the fast path. */
+uint32_t cluster_explain(const struct cluster *c, vm_id v, struct why *why);
+
+/* The lowest host id >= from that is up and whose free capacity holds need,
+ * from the index (no scan): 0 and *ret, or -ENOSPC. Other constraints are
+ * not considered: follow with cluster_check. */
+int cluster_first_fit(const struct cluster *c, const struct res *need,
+    host_id from, host_id *ret);
+
+/* Places pending/queued VM v on h, holding its demand; v becomes
+ * VM_RUNNING. -ENOSPC if cluster_check refuses, -EINVAL if v is already
+ * placed or not placeable (stopped, deleted); unchanged on failure. */
+int cluster_reserve(struct cluster *c, vm_id v, host_id h);
+
+/* Takes v off its host (if any) and sets its state to `to` (anything but
+ * VM_RUNNING). -EINVAL for to == VM_RUNNING or a deleted v. */
+int cluster_release(struct cluster *c, vm_id v, enum vm_state to);
+
+/* Changes a host's state; only up hosts are in the capacity index. VMs on a
+ * host that goes down stay until released. */
+void cluster_set_host_state(struct cluster *c, host_id h, enum host_state s);
+
+/* Releases v and deletes it: its name can be reused by a new VM, its id is
+ * retired (the old VM keeps its name for reports). */
+int cluster_remove_vm(struct cluster *c, vm_id v);
+
+/* Bytes held by the capacity index. */
+size_t cluster_index_bytes(const struct cluster *c);
+
+#endif
