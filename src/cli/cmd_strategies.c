@@ -1,9 +1,43 @@
-/* cmd_strategies.c - `vmgr strategies`: the registered strategies. */
+/* cmd_strategies.c - `vmgr strategies`: every registered strategy, by family. */
 #include "cli/cli.h"
 
 #include "place/place.h"
+#include "sched/sched.h"
 
 #include <string.h>
+
+/* What `strategies` shows of any family's ops table. */
+struct entry {
+	const char *name, *summary;
+	const struct param_spec *params;
+	uint32_t n_params;
+};
+
+struct family {
+	const char *name;
+	struct entry v[64];
+	uint32_t n;
+};
+
+static void
+collect(struct family *f, uint32_t *ret_n)
+{
+	const struct place_ops *const *p;
+	const struct sched_ops *const *s;
+	uint32_t n;
+
+	f[0].name = "allocation";
+	p = place_registry(&n);
+	for (uint32_t i = 0; i < n && f[0].n < ELEMENTSOF(f[0].v); i++)
+		f[0].v[f[0].n++] = (struct entry){
+		    p[i]->name, p[i]->summary, p[i]->params, p[i]->n_params};
+	f[1].name = "scheduling";
+	s = sched_registry(&n);
+	for (uint32_t i = 0; i < n && f[1].n < ELEMENTSOF(f[1].v); i++)
+		f[1].v[f[1].n++] = (struct entry){
+		    s[i]->name, s[i]->summary, s[i]->params, s[i]->n_params};
+	*ret_n = 2;
+}
 
 static json_t *
 params_json(const struct param_spec *spec, uint32_t n)
@@ -23,10 +57,10 @@ params_json(const struct param_spec *spec, uint32_t n)
 int
 cmd_strategies(struct cli *cli, int argc, char **argv)
 {
-	const struct place_ops *const *all;
+	struct family fam[2] = {{0}};
 	bool json = false;
-	uint32_t n;
-	json_t *j, *a;
+	uint32_t nf;
+	json_t *j;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -35,32 +69,38 @@ cmd_strategies(struct cli *cli, int argc, char **argv)
 			return cli_fail(cli, "strategies", EXIT_USAGE,
 			    "unknown argument '%s'", argv[i]);
 	}
-	all = place_registry(&n);
+	collect(fam, &nf);
 	if (!json) {
-		fprintf(cli->out, "allocation:\n");
-		for (uint32_t i = 0; i < n; i++) {
-			fprintf(cli->out, "  %-12s %s\n", all[i]->name,
-			    all[i]->summary);
-			for (uint32_t k = 0; k < all[i]->n_params; k++)
-				fprintf(cli->out, "  %-12s   %s=%s  %s\n", "",
-				    all[i]->params[k].name,
-				    all[i]->params[k].def,
-				    all[i]->params[k].help);
+		for (uint32_t f = 0; f < nf; f++) {
+			fprintf(
+			    cli->out, "%s%s:\n", f ? "\n" : "", fam[f].name);
+			for (uint32_t i = 0; i < fam[f].n; i++) {
+				const struct entry *e = &fam[f].v[i];
+
+				fprintf(cli->out, "  %-12s %s\n", e->name,
+				    e->summary);
+				for (uint32_t k = 0; k < e->n_params; k++)
+					fprintf(cli->out,
+					    "  %-12s   %s=%s  %s\n", "",
+					    e->params[k].name, e->params[k].def,
+					    e->params[k].help);
+			}
 		}
 		return EXIT_OK;
 	}
 	j = json_object();
-	a = json_array();
-	for (uint32_t i = 0; j && a && i < n; i++)
-		json_array_append_new(a,
-		    json_pack("{s:s, s:s, s:o}", "name", all[i]->name,
-			"summary", all[i]->summary, "params",
-			params_json(all[i]->params, all[i]->n_params)));
-	if (!j || !a) {
-		json_decref(j);
-		json_decref(a);
-		return cli_fail(cli, "strategies", EXIT_FAIL, "out of memory");
+	for (uint32_t f = 0; j && f < nf; f++) {
+		json_t *a = json_array();
+
+		for (uint32_t i = 0; a && i < fam[f].n; i++) {
+			const struct entry *e = &fam[f].v[i];
+
+			json_array_append_new(a,
+			    json_pack("{s:s, s:s, s:o}", "name", e->name,
+				"summary", e->summary, "params",
+				params_json(e->params, e->n_params)));
+		}
+		json_object_set_new(j, fam[f].name, a);
 	}
-	json_object_set_new(j, "allocation", a);
 	return cli_print_json(cli, j);
 }

@@ -1,0 +1,11 @@
+/* registry.h - the admission policies' ops tables, declared for registry.c. */
+#ifndef SCHED_REGISTRY_H
+#define SCHED_REGISTRY_H
+
+#include "sched/sched.h"
+
+extern const struct sched_ops sched_fcfs;
+extern const struct sched_ops sched_priority;
+extern const struct sched_ops sched_rr;
+
+#endif
