@@ -49,6 +49,7 @@ int cli_fail(struct cli *cli, const char *cmd, int code, const char *fmt, ...)
     _printf_(4, 5);
 
 int cmd_place(struct cli *cli, int argc, char **argv);
+int cmd_why_not(struct cli *cli, int argc, char **argv);
 int cmd_strategies(struct cli *cli, int argc, char **argv);
 
 #endif

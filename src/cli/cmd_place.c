@@ -1,30 +1,21 @@
 /* cmd_place.c - `vmgr place`: place a scenario's VMs offline and explain. */
 #include "cli/cli.h"
+#include "cli/run.h"
 
-#include "core/cleanup.h"
 #include "model/explain.h"
-#include "model/scenario.h"
-#include "place/place.h"
 
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_STRATEGY "first-fit"
 #define INLINE_HOSTS_MAX 4 /* refusals over more hosts print a summary */
 
-struct place_opts {
-	const char *path;
-	const char *strategy;
-	const char *params;
-	uint64_t seed;
-	bool seed_set;
-	bool json;
-};
-
-static int
-parse_opts(struct cli *cli, int argc, char **argv, struct place_opts *o)
+/* Parses the options `place` and `why-not` share; positional arguments are
+ * left in argv[optind..]. EXIT_OK, EXIT_USAGE, or -1 after --help. */
+int
+run_parse_opts(struct cli *cli, const char *cmd, const char *usage, int argc,
+    char **argv, struct run_opts *o, bool *json)
 {
 	static const struct option longopts[] = {
 	    {"strategy", required_argument, NULL, 's'},
@@ -50,28 +41,22 @@ parse_opts(struct cli *cli, int argc, char **argv, struct place_opts *o)
 			errno = 0;
 			o->seed = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg || optarg[0] == '-')
-				return cli_fail(cli, "place", EXIT_USAGE,
+				return cli_fail(cli, cmd, EXIT_USAGE,
 				    "--seed: expected a non-negative integer, "
 				    "got '%s'",
 				    optarg);
 			o->seed_set = true;
 			break;
 		case 'j':
-			o->json = true;
+			*json = true;
 			break;
 		case 'h':
-			fprintf(cli->out,
-			    "usage: vmgr place SCENARIO [--strategy S] "
-			    "[--params K=V,..] [--seed N] [--json]\n");
+			fprintf(cli->out, "usage: vmgr %s %s\n", cmd, usage);
 			return -1;
 		default:
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1)
-		return cli_fail(cli, "place", EXIT_USAGE,
-		    "expected one scenario file (see 'vmgr help place')");
-	o->path = argv[optind];
 	return EXIT_OK;
 }
 
@@ -98,19 +83,29 @@ inline_reasons(
 	}
 }
 
-static int
-run(struct cli *cli, const struct place_opts *o, struct scenario *s,
-    struct placer *p, const char *strategy)
+static json_t *
+victims_json(const struct cluster *c, const struct place_decision *dec)
 {
-	struct cluster *c = s->cluster;
+	json_t *a = json_array();
+
+	for (uint32_t k = 0; a && k < dec->n_victims; k++)
+		json_array_append_new(
+		    a, json_string(cluster_vm(c, dec->victims[k])->name));
+	return a;
+}
+
+static int
+place_all(struct cli *cli, struct run *run, bool json)
+{
+	struct cluster *c = run->s->cluster;
 	json_t *j = NULL, *placed = NULL, *refused = NULL;
 	struct place_decision dec;
-	uint32_t n_placed = 0;
+	uint32_t n_placed = 0, n = run->s->n_arrivals;
 	struct why w;
 	char text[4096];
 	int r, rc = EXIT_OK;
 
-	if (o->json) {
+	if (json) {
 		j = json_object();
 		placed = json_array();
 		refused = json_array();
@@ -121,56 +116,55 @@ run(struct cli *cli, const struct place_opts *o, struct scenario *s,
 			return cli_fail(
 			    cli, "place", EXIT_FAIL, "out of memory");
 		}
-		json_object_set_new(j, "strategy", json_string(strategy));
+		json_object_set_new(j, "strategy", json_string(run->strategy));
 	}
 	place_decision_init(&dec);
 	why_init(&w);
-	for (uint32_t i = 0; i < s->n_arrivals; i++) {
-		vm_id v = s->arrivals[i];
-		const struct vm *vm = cluster_vm(c, v);
+	for (uint32_t i = 0; i < n; i++) {
+		vm_id v = run->order[i];
+		const char *name = cluster_vm(c, v)->name;
 
 		why_clear(&w);
-		r = placer_place(p, c, v, &dec, &w);
+		r = run_step(run, i, &dec, &w);
 		if (r == 0) {
-			for (uint32_t k = 0; k < dec.n_victims; k++)
-				cluster_release(c, dec.victims[k], VM_QUEUED);
-			r = cluster_reserve(c, v, dec.host);
-			if (r < 0) {
-				rc = cli_fail(cli, "place", EXIT_FAIL,
-				    "strategy %s chose %s for %s, which cannot "
-				    "take it (%s)",
-				    strategy, cluster_host(c, dec.host)->name,
-				    vm->name, strerror(-r));
-				break;
-			}
+			const char *host = cluster_host(c, dec.host)->name;
+
 			n_placed++;
-			if (j)
+			if (j && dec.n_victims)
 				json_array_append_new(placed,
-				    json_pack("{s:s, s:s}", "vm", vm->name,
-					"host",
-					cluster_host(c, dec.host)->name));
+				    json_pack("{s:s, s:s, s:o}", "vm", name,
+					"host", host, "preempted",
+					victims_json(c, &dec)));
+			else if (j)
+				json_array_append_new(placed,
+				    json_pack("{s:s, s:s}", "vm", name, "host",
+					host));
 			else
-				fprintf(cli->out, "%s -> %s\n", vm->name,
-				    cluster_host(c, dec.host)->name);
+				fprintf(cli->out, "%s -> %s\n", name, host);
+			for (uint32_t k = 0; !j && k < dec.n_victims; k++)
+				fprintf(cli->out,
+				    "  preempted %s (back to the queue)\n",
+				    cluster_vm(c, dec.victims[k])->name);
 			continue;
 		}
 		if (r != -ENOSPC) {
-			rc = cli_fail(cli, "place", EXIT_FAIL, "%s: %s",
-			    vm->name, strerror(-r));
+			rc = cli_fail(cli, "place", EXIT_FAIL,
+			    "%s: strategy %s chose a host the cluster refuses "
+			    "(%s)",
+			    name, run->strategy, strerror(-r));
 			break;
 		}
 		explain_summary(c, v, &w, text, sizeof(text));
 		if (j) {
 			json_array_append_new(refused,
-			    json_pack("{s:s, s:s, s:o}", "vm", vm->name,
-				"summary", text, "reasons",
-				explain_json_all(c, v, &w)));
+			    json_pack("{s:s, s:s, s:o}", "vm", name, "summary",
+				text, "reasons", explain_json_all(c, v, &w)));
 		} else if (c->n_hosts > 0 && c->n_hosts <= INLINE_HOSTS_MAX) {
 			inline_reasons(c, v, &w, text, sizeof(text));
-			fprintf(cli->out, "%s: refused \u2014 %s\n", vm->name,
-			    text);
+			fprintf(
+			    cli->out, "%s: refused \u2014 %s\n", name, text);
 		} else {
-			fprintf(cli->out, "%s: %s\n", vm->name, text);
+			fprintf(cli->out, "%s: %s\n", name, text);
 		}
 	}
 	why_done(&w);
@@ -187,48 +181,31 @@ run(struct cli *cli, const struct place_opts *o, struct scenario *s,
 		fprintf(cli->out,
 		    "placed %" PRIu32 " of %" PRIu32 " VMs with %s; %" PRIu32
 		    " refused\n",
-		    n_placed, s->n_arrivals, strategy,
-		    s->n_arrivals - n_placed);
+		    n_placed, n, run->strategy, n - n_placed);
 	return rc;
 }
 
 int
 cmd_place(struct cli *cli, int argc, char **argv)
 {
-	struct place_opts o = {0};
-	_cleanup_free_ char *buf = NULL;
-	struct scenario *s = NULL;
-	struct placer *p = NULL;
-	const char *strategy, *params;
-	struct diag d = {0};
-	size_t len;
-	int r, rc;
+	static const char usage[] =
+	    "SCENARIO [--strategy S] [--params K=V,..] [--seed N] [--json]";
+	struct run_opts o = {0};
+	struct run run;
+	bool json = false;
+	int rc;
 
-	rc = parse_opts(cli, argc, argv, &o);
+	rc = run_parse_opts(cli, "place", usage, argc, argv, &o, &json);
 	if (rc != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
-	r = cli_read_file(o.path, CLI_FILE_MAX, &buf, &len, &d);
-	if (r < 0)
-		return cli_fail(cli, "place", EXIT_FAIL, "%s", d.msg);
-	r = scenario_parse(buf, len, &s, &d);
-	if (r < 0)
-		return cli_fail(cli, "place", EXIT_FAIL, "%s:%s%s", o.path,
-		    d.msg[0] >= '0' && d.msg[0] <= '9' ? "" : " ", d.msg);
-	strategy = o.strategy	 ? o.strategy
-	    : s->allocation.name ? s->allocation.name
-				 : DEFAULT_STRATEGY;
-	params = o.params ? o.params : o.strategy ? NULL : s->allocation.params;
-	r = placer_new(strategy, params, o.seed_set ? o.seed : s->seed, &p, &d);
-	if (r < 0) {
-		rc = o.strategy || o.params
-		    ? cli_fail(cli, "place", EXIT_USAGE, "%s", d.msg)
-		    : cli_fail(cli, "place", EXIT_FAIL, "%s: allocation: %s",
-			  o.path, d.msg);
-		scenario_free(s);
+	if (optind != argc - 1)
+		return cli_fail(cli, "place", EXIT_USAGE,
+		    "expected one scenario file (see 'vmgr help place')");
+	o.path = argv[optind];
+	rc = run_open(cli, "place", &o, &run);
+	if (rc != EXIT_OK)
 		return rc;
-	}
-	rc = run(cli, &o, s, p, strategy);
-	placer_free(p);
-	scenario_free(s);
+	rc = place_all(cli, &run, json);
+	run_close(&run);
 	return rc;
 }

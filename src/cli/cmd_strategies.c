@@ -1,6 +1,7 @@
 /* cmd_strategies.c - `vmgr strategies`: every registered strategy, by family. */
 #include "cli/cli.h"
 
+#include "decide/preset.h"
 #include "place/place.h"
 #include "sched/sched.h"
 
@@ -54,6 +55,35 @@ params_json(const struct param_spec *spec, uint32_t n)
 	return a;
 }
 
+static void
+print_presets(struct cli *cli)
+{
+	const struct preset *p;
+	uint32_t n;
+
+	p = preset_list(&n);
+	fprintf(cli->out, "\npresets (allocation + scheduling):\n");
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(cli->out, "  %-12s %s + %s: %s\n", p[i].name,
+		    p[i].allocation, p[i].scheduling, p[i].summary);
+}
+
+static json_t *
+presets_json(void)
+{
+	const struct preset *p;
+	json_t *a = json_array();
+	uint32_t n;
+
+	p = preset_list(&n);
+	for (uint32_t i = 0; a && i < n; i++)
+		json_array_append_new(a,
+		    json_pack("{s:s, s:s, s:s, s:s}", "name", p[i].name,
+			"allocation", p[i].allocation, "scheduling",
+			p[i].scheduling, "summary", p[i].summary));
+	return a;
+}
+
 int
 cmd_strategies(struct cli *cli, int argc, char **argv)
 {
@@ -86,6 +116,7 @@ cmd_strategies(struct cli *cli, int argc, char **argv)
 					    e->params[k].help);
 			}
 		}
+		print_presets(cli);
 		return EXIT_OK;
 	}
 	j = json_object();
@@ -102,5 +133,7 @@ cmd_strategies(struct cli *cli, int argc, char **argv)
 		}
 		json_object_set_new(j, fam[f].name, a);
 	}
+	if (j)
+		json_object_set_new(j, "presets", presets_json());
 	return cli_print_json(cli, j);
 }

@@ -7,11 +7,15 @@
 static int cmd_help(struct cli *cli, int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
-    {"help", "[VERB]", "show the verbs, or one verb's usage", cmd_help},
-    {"place", "SCENARIO [--strategy S] [--params K=V,..] [--seed N] [--json]",
-	"place a scenario's VMs and explain every refusal", cmd_place},
-    {"strategies", "[--json]", "list the registered strategies",
-	cmd_strategies},
+    /* clang-format off */
+	{ "help", "[VERB]", "show the verbs, or one verb's usage", cmd_help },
+	{ "place", "SCENARIO [--strategy S] [--params K=V,..] [--seed N] [--json]",
+	  "place a scenario's VMs and explain every refusal", cmd_place },
+	{ "strategies", "[--json]",
+	  "list the registered strategies and presets", cmd_strategies },
+	{ "why-not", "SCENARIO VM HOST [--strategy S] [--params K=V,..] [--seed N] [--json]",
+	  "explain why a VM does or does not go to a host", cmd_why_not },
+    /* clang-format on */
 };
 
 static void

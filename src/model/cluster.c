@@ -4,6 +4,7 @@
 #include "core/mem.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ cluster_free(struct cluster *c)
 		labels_done(&c->vms[i].requires);
 	}
 	for (uint32_t i = 0; i < c->n_groups; i++) {
-		free(c->groups[i].name);
+		free(c->groups[i].key);
 		u32map_done(&c->groups[i].hosts);
 	}
 	free(c->hosts);
@@ -46,6 +47,10 @@ cluster_free(struct cluster *c)
 	strmap_done(&c->vm_names);
 	strmap_done(&c->group_names);
 	fitidx_done(&c->idx);
+	for (int d = 0; d < RES_NDIM; d++) {
+		free(c->heap[d]);
+		free(c->heap_pos[d]);
+	}
 	free(c);
 	return NULL;
 }
@@ -66,19 +71,166 @@ name_ok(const char *s)
 	return true;
 }
 
-/* Refreshes h's leaf: its free vector if up, unavailable otherwise. */
+/* --- N+1 heaps: per dimension, hosts by ha_alloc + up_free, max on top. */
+
+static inline int64_t
+heap_key(const struct cluster *c, int d, host_id h)
+{
+	return c->hosts[h].ha_alloc.v[d] + c->hosts[h].up_free.v[d];
+}
+
+static void
+heap_swap(struct cluster *c, int d, uint32_t i, uint32_t j)
+{
+	uint32_t *hp = c->heap[d], *pos = c->heap_pos[d], t = hp[i];
+
+	hp[i] = hp[j];
+	hp[j] = t;
+	pos[hp[i]] = i;
+	pos[hp[j]] = j;
+}
+
+static void
+heap_fix(struct cluster *c, int d, host_id h)
+{
+	uint32_t i = c->heap_pos[d][h], n = c->n_hosts;
+
+	while (i > 0 &&
+	    heap_key(c, d, c->heap[d][i]) >
+		heap_key(c, d, c->heap[d][(i - 1) / 2])) {
+		heap_swap(c, d, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < n &&
+		    heap_key(c, d, c->heap[d][l]) >
+			heap_key(c, d, c->heap[d][m]))
+			m = l;
+		if (r < n &&
+		    heap_key(c, d, c->heap[d][r]) >
+			heap_key(c, d, c->heap[d][m]))
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(c, d, i, m);
+		i = m;
+	}
+}
+
+/* The largest key in dimension d over hosts other than t (0 if none). */
+static int64_t
+heap_max_except(const struct cluster *c, int d, host_id t)
+{
+	const uint32_t *hp = c->heap[d];
+	int64_t best = 0, k;
+
+	if (c->n_hosts == 0)
+		return 0;
+	if (hp[0] != t)
+		return heap_key(c, d, hp[0]);
+	for (uint32_t i = 1; i <= 2 && i < c->n_hosts; i++) {
+		k = heap_key(c, d, hp[i]);
+		if (k > best)
+			best = k;
+	}
+	return best;
+}
+
+int
+cluster_set_n_plus_one(struct cluster *c, bool on)
+{
+	uint32_t n = c->cap_hosts ? c->cap_hosts : 1;
+
+	if (!on) {
+		for (int d = 0; d < RES_NDIM; d++) {
+			free(c->heap[d]);
+			free(c->heap_pos[d]);
+			c->heap[d] = c->heap_pos[d] = NULL;
+		}
+		c->n_plus_one = false;
+		return 0;
+	}
+	if (c->n_plus_one)
+		return 0;
+	for (int d = 0; d < RES_NDIM; d++) {
+		c->heap[d] = malloc(n * sizeof(uint32_t));
+		c->heap_pos[d] = malloc(n * sizeof(uint32_t));
+		if (!c->heap[d] || !c->heap_pos[d]) {
+			cluster_set_n_plus_one(c, false);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < c->n_hosts; i++)
+			c->heap[d][i] = c->heap_pos[d][i] = i;
+	}
+	c->n_plus_one = true;
+	for (int d = 0; d < RES_NDIM; d++)
+		for (uint32_t i = c->n_hosts / 2 + 1; i-- > 0;)
+			if (i < c->n_hosts)
+				heap_fix(c, d, c->heap[d][i]);
+	return 0;
+}
+
+/* Grows the heaps with the hosts array (cap_hosts). 0 or -ENOMEM. */
+static int
+heap_grow(struct cluster *c, uint32_t cap)
+{
+	for (int d = 0; c->n_plus_one && d < RES_NDIM; d++) {
+		uint32_t *a = realloc(c->heap[d], cap * sizeof(uint32_t));
+
+		if (!a)
+			return -ENOMEM;
+		c->heap[d] = a;
+		a = realloc(c->heap_pos[d], cap * sizeof(uint32_t));
+		if (!a)
+			return -ENOMEM;
+		c->heap_pos[d] = a;
+	}
+	return 0;
+}
+
+void
+cluster_host_leaf(const struct cluster *c, host_id h, struct fitleaf *ret)
+{
+	const struct host *hs = &c->hosts[h];
+	double load = 0, s = 0, u;
+
+	host_free_res(hs, &ret->free);
+	for (int d = 0; d < RES_NDIM; d++) {
+		if (hs->limit.v[d] > 0) {
+			ret->inv_lim[d] = 1.0 / (double)hs->limit.v[d];
+			s += (double)ret->free.v[d] * ret->inv_lim[d];
+			u = (double)hs->alloc.v[d] * ret->inv_lim[d];
+			if (u > load)
+				load = u;
+		} else {
+			ret->inv_lim[d] = 0;
+		}
+	}
+	ret->s = s;
+	ret->perf = hs->perf_milli;
+	ret->load = load;
+}
+
+/* Refreshes everything derived from host h: its index leaf (unavailable
+ * unless up), its share of the cluster's free sum, its N+1 heap keys. */
 static void
 index_host(struct cluster *c, host_id h)
 {
-	const struct host *hs = &c->hosts[h];
-	struct res free;
+	struct host *hs = &c->hosts[h];
+	struct fitleaf leaf;
 
-	if (hs->state != HOST_UP) {
-		fitidx_set(&c->idx, h, NULL);
-		return;
+	cluster_host_leaf(c, h, &leaf);
+	for (int d = 0; d < RES_NDIM; d++) {
+		int64_t now = hs->state == HOST_UP ? leaf.free.v[d] : 0;
+
+		c->up_free.v[d] += now - hs->up_free.v[d];
+		hs->up_free.v[d] = now;
 	}
-	host_free_res(hs, &free);
-	fitidx_set(&c->idx, h, &free);
+	fitidx_set(&c->idx, h, hs->state == HOST_UP ? &leaf : NULL);
+	for (int d = 0; c->n_plus_one && d < RES_NDIM; d++)
+		heap_fix(c, d, h);
 }
 
 int
@@ -105,6 +257,9 @@ cluster_add_host(struct cluster *c, const struct host_spec *s, host_id *ret)
 	    &c->hosts, &c->cap_hosts, c->n_hosts + 1, sizeof(*c->hosts));
 	if (r < 0)
 		return r;
+	r = heap_grow(c, c->cap_hosts);
+	if (r < 0)
+		return r;
 	r = fitidx_resize(&c->idx, c->n_hosts + 1);
 	if (r < 0)
 		return r;
@@ -126,17 +281,25 @@ cluster_add_host(struct cluster *c, const struct host_spec *s, host_id *ret)
 		return r;
 	}
 	c->hosts[c->n_hosts] = h;
-	index_host(c, c->n_hosts);
+	if (c->n_plus_one) {
+		for (int d = 0; d < RES_NDIM; d++) {
+			c->heap[d][c->n_hosts] = c->n_hosts;
+			c->heap_pos[d][c->n_hosts] = c->n_hosts;
+		}
+	}
 	if (ret)
 		*ret = c->n_hosts;
 	c->n_hosts++;
+	index_host(c, c->n_hosts - 1);
 	return 0;
 }
 
-/* The id of group `name`, created if new. 0 or -ENOMEM/-EINVAL. */
+/* The id of the affinity (or, with anti, anti-affinity) group `name`,
+ * created if new; GROUP_NONE for a NULL name. 0, -EINVAL or -ENOMEM. */
 static int
-group_get(struct cluster *c, const char *name, group_id *ret)
+group_get(struct cluster *c, const char *name, bool anti, group_id *ret)
 {
+	char key[CLUSTER_NAME_MAX + 3];
 	struct group *g;
 	int r;
 
@@ -146,7 +309,8 @@ group_get(struct cluster *c, const char *name, group_id *ret)
 	}
 	if (!name_ok(name))
 		return -EINVAL;
-	if (strmap_get(&c->group_names, name, ret) == 0)
+	snprintf(key, sizeof(key), "%c:%s", anti ? 'x' : 'a', name);
+	if (strmap_get(&c->group_names, key, ret) == 0)
 		return 0;
 	r = mem_grow(
 	    &c->groups, &c->cap_groups, c->n_groups + 1, sizeof(*c->groups));
@@ -154,14 +318,16 @@ group_get(struct cluster *c, const char *name, group_id *ret)
 		return r;
 	g = &c->groups[c->n_groups];
 	memset(g, 0, sizeof(*g));
-	g->name = strdup(name);
-	if (!g->name)
+	g->key = strdup(key);
+	if (!g->key)
 		return -ENOMEM;
+	g->name = g->key + 2;
+	g->anti = anti;
 	u32map_init(&g->hosts);
-	r = strmap_put(&c->group_names, g->name, c->n_groups);
+	r = strmap_put(&c->group_names, g->key, c->n_groups);
 	if (r < 0) {
-		free(g->name);
-		g->name = NULL;
+		free(g->key);
+		g->key = NULL;
 		return r;
 	}
 	*ret = c->n_groups++;
@@ -190,10 +356,10 @@ cluster_add_vm(struct cluster *c, const struct vm_spec *s, vm_id *ret)
 		return r;
 	/* Groups created here outlive a later failure harmlessly: an empty
 	 * group constrains nothing. */
-	r = group_get(c, s->affinity, &v.affinity);
+	r = group_get(c, s->affinity, false, &v.affinity);
 	if (r < 0)
 		return r;
-	r = group_get(c, s->anti_affinity, &v.anti_affinity);
+	r = group_get(c, s->anti_affinity, true, &v.anti_affinity);
 	if (r < 0)
 		return r;
 	v.name = strdup(s->name);
@@ -251,66 +417,155 @@ cluster_group_on_host(const struct cluster *c, group_id g, host_id h)
 	return n;
 }
 
-int
-cluster_check(const struct cluster *c, vm_id v, host_id h, struct why *why)
+/* What a check assumes beyond the cluster as it is. */
+struct check_opts {
+	bool ignore_reserve;
+	const vm_id *victims; /* running on the host checked */
+	uint32_t n_victims;
+};
+
+/* Members of group g among the victims. */
+static uint32_t
+victims_in(const struct cluster *c, group_id g, const struct check_opts *o)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < o->n_victims; i++) {
+		const struct vm *x = &c->vms[o->victims[i]];
+
+		n += x->affinity == g || x->anti_affinity == g;
+	}
+	return n;
+}
+
+static void
+add_reason(struct why *why, host_id h, enum why_kind kind, int dim,
+    int64_t need, int64_t free, uint32_t detail)
+{
+	struct why_reason r = {.host = h,
+	    .kind = kind,
+	    .dim = (enum res_dim)dim,
+	    .need = need,
+	    .free = free,
+	    .detail = detail};
+
+	why_add(why, &r);
+}
+
+static int
+check(const struct cluster *c, vm_id v, host_id h, const struct check_opts *o,
+    struct why *why)
 {
 	const struct host *hs = &c->hosts[h];
 	const struct vm *vm = &c->vms[v];
-	struct why_reason r = {.host = h};
 	bool here = vm->host == h, ok = true;
-	struct res free;
+	struct res free, gain = {{0}}, ha_gain = {{0}};
 	uint32_t n;
 	int l;
 
+	for (uint32_t i = 0; i < o->n_victims; i++) {
+		const struct vm *x = &c->vms[o->victims[i]];
+
+		if (x->host != h || o->victims[i] == v)
+			return -EINVAL;
+		for (int d = 0; d < RES_NDIM; d++) {
+			gain.v[d] += x->demand.v[d];
+			if (x->ha)
+				ha_gain.v[d] += x->demand.v[d];
+		}
+	}
 	if (hs->state != HOST_UP && !here) {
-		r.kind = WHY_STATE;
-		r.detail = hs->state;
-		why_add(why, &r);
+		add_reason(why, h, WHY_STATE, 0, 0, 0, hs->state);
 		ok = false;
 	}
 	l = labels_unmet(&hs->labels, &vm->requires);
 	if (l >= 0) {
-		r.kind = WHY_LABEL;
-		r.detail = (uint32_t)l;
-		why_add(why, &r);
+		add_reason(why, h, WHY_LABEL, 0, 0, 0, (uint32_t)l);
 		ok = false;
 	}
 	if (vm->affinity != GROUP_NONE) {
 		const struct group *g = &c->groups[vm->affinity];
-		uint32_t others = g->n_placed - (vm->host != HOST_NONE);
+		uint32_t gone = victims_in(c, vm->affinity, o);
+		uint32_t others = g->n_placed - (vm->host != HOST_NONE) - gone;
 
-		n = cluster_group_on_host(c, vm->affinity, h) - here;
+		n = cluster_group_on_host(c, vm->affinity, h) - here - gone;
 		if (others > 0 && n == 0) {
-			r.kind = WHY_AFFINITY;
-			r.detail = vm->affinity;
-			why_add(why, &r);
+			add_reason(why, h, WHY_AFFINITY, 0, 0, 0, vm->affinity);
 			ok = false;
 		}
 	}
 	if (vm->anti_affinity != GROUP_NONE) {
-		n = cluster_group_on_host(c, vm->anti_affinity, h) - here;
+		n = cluster_group_on_host(c, vm->anti_affinity, h) - here -
+		    victims_in(c, vm->anti_affinity, o);
 		if (n > 0) {
-			r.kind = WHY_ANTI_AFFINITY;
-			r.detail = vm->anti_affinity;
-			why_add(why, &r);
+			add_reason(why, h, WHY_ANTI_AFFINITY, 0, 0, 0,
+			    vm->anti_affinity);
 			ok = false;
 		}
 	}
-	if (!here) {
-		host_free_res(hs, &free);
-		for (int d = 0; d < RES_NDIM; d++) {
-			if (vm->demand.v[d] <= free.v[d])
-				continue;
-			r.kind = WHY_CAPACITY;
-			r.dim = (enum res_dim)d;
-			r.need = vm->demand.v[d];
-			r.free = free.v[d];
-			r.detail = 0;
-			why_add(why, &r);
+	if (here)
+		return ok ? 0 : -ENOSPC;
+	host_free_res(hs, &free);
+	for (int d = 0; d < RES_NDIM; d++) {
+		if (vm->demand.v[d] > free.v[d] + gain.v[d]) {
+			add_reason(why, h, WHY_CAPACITY, d, vm->demand.v[d],
+			    free.v[d] + gain.v[d], 0);
+			ok = false;
+		}
+	}
+	if (!c->n_plus_one || o->ignore_reserve || hs->state != HOST_UP)
+		return ok ? 0 : -ENOSPC;
+	/*
+	 * After the placement, no host's failure may ask more of the others
+	 * than they have free. With x the demand, F the cluster's free sum and
+	 * g the room the victims give back:
+	 *   this host:   ha_h - ha_gain + (ha ? x : 0) <= F - free_h
+	 *   other hosts: max(ha + up_free) <= F + g - x
+	 */
+	for (int d = 0; d < RES_NDIM; d++) {
+		int64_t x = vm->demand.v[d], F = c->up_free.v[d];
+		int64_t allowed = F + gain.v[d] - heap_max_except(c, d, h);
+
+		if (vm->ha) {
+			int64_t self =
+			    F - free.v[d] - hs->ha_alloc.v[d] + ha_gain.v[d];
+
+			if (self < allowed)
+				allowed = self;
+		}
+		if (x > allowed) {
+			add_reason(why, h, WHY_RESERVE, d, x,
+			    allowed > 0 ? allowed : 0, 0);
 			ok = false;
 		}
 	}
 	return ok ? 0 : -ENOSPC;
+}
+
+int
+cluster_check(const struct cluster *c, vm_id v, host_id h, struct why *why)
+{
+	struct check_opts o = {0};
+
+	return check(c, v, h, &o, why);
+}
+
+int
+cluster_check_failover(
+    const struct cluster *c, vm_id v, host_id h, struct why *why)
+{
+	struct check_opts o = {.ignore_reserve = true};
+
+	return check(c, v, h, &o, why);
+}
+
+int
+cluster_check_preempt(const struct cluster *c, vm_id v, host_id h,
+    const vm_id *victims, uint32_t n, struct why *why)
+{
+	struct check_opts o = {.victims = victims, .n_victims = n};
+
+	return check(c, v, h, &o, why);
 }
 
 uint32_t
@@ -334,6 +589,113 @@ cluster_first_fit(
 	    i >= c->n_hosts)
 		return -ENOSPC;
 	*ret = i;
+	return 0;
+}
+
+/*
+ * Narrows a search for v before it starts: a placed affinity group leaves
+ * one candidate host; an N+1 reserve that v would overdraw on any host but
+ * the one holding a dimension's maximum key leaves that host. Returns 0
+ * (search everything), 1 (only *only) or -ENOSPC (nothing can pass).
+ */
+static int
+narrow(const struct cluster *c, const struct vm *vm, host_id *only)
+{
+	host_id one = HOST_NONE;
+	uint32_t it = 0, h, n;
+
+	if (vm->affinity != GROUP_NONE &&
+	    c->groups[vm->affinity].n_placed > (vm->host != HOST_NONE)) {
+		while (u32map_next(&c->groups[vm->affinity].hosts, &it, &h, &n))
+			if (h != vm->host || n > 1)
+				one = h;
+	}
+	for (int d = 0; c->n_plus_one && c->n_hosts > 0 && d < RES_NDIM; d++) {
+		host_id top = c->heap[d][0];
+
+		if (vm->demand.v[d] <= c->up_free.v[d] - heap_key(c, d, top))
+			continue;
+		/* Only the top host itself escapes (it is not an "other"). */
+		if (one != HOST_NONE && one != top)
+			return -ENOSPC;
+		one = top;
+	}
+	if (one == HOST_NONE)
+		return 0;
+	*only = one;
+	return 1;
+}
+
+struct accept_ctx {
+	const struct cluster *c;
+	vm_id v;
+};
+
+static bool
+accept_host(uint32_t h, void *ctx)
+{
+	const struct accept_ctx *a = ctx;
+
+	return cluster_check(a->c, a->v, h, NULL) == 0;
+}
+
+int
+cluster_find_first(const struct cluster *c, vm_id v, host_id from, host_id *ret)
+{
+	struct accept_ctx a = {c, v};
+	host_id only;
+	uint32_t h;
+	int r;
+
+	if (from >= c->n_hosts)
+		return -ENOSPC;
+	r = narrow(c, &c->vms[v], &only);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		if (only < from || cluster_check(c, v, only, NULL) < 0)
+			return -ENOSPC;
+		*ret = only;
+		return 0;
+	}
+	r = fitidx_first_if(
+	    &c->idx, &c->vms[v].demand, from, accept_host, &a, &h);
+	if (r < 0 || h >= c->n_hosts)
+		return -ENOSPC;
+	*ret = h;
+	return 0;
+}
+
+int
+cluster_find_best(const struct cluster *c, vm_id v,
+    const struct cluster_scorer *s, host_id *ret)
+{
+	struct accept_ctx a = {c, v};
+	struct fitidx_query q = {
+	    .need = &c->vms[v].demand,
+	    .bound = s->bound,
+	    .score = s->score,
+	    .ctx = s->ctx,
+	    .accept = accept_host,
+	    .actx = &a,
+	};
+	host_id only;
+	uint32_t h;
+	int r;
+
+	r = narrow(c, &c->vms[v], &only);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		if (cluster_check(c, v, only, NULL) < 0)
+			return -ENOSPC;
+		*ret = only;
+		return 0;
+	}
+	r = fitidx_best(&c->idx, &q, &h);
+	if (r < 0 || h >= c->n_hosts)
+		return -ENOSPC;
+	*ret = h;
 	return 0;
 }
 
@@ -364,8 +726,8 @@ group_move(struct cluster *c, group_id g, host_id h, int delta)
 	return 0;
 }
 
-int
-cluster_reserve(struct cluster *c, vm_id v, host_id h)
+static int
+reserve(struct cluster *c, vm_id v, host_id h, bool failover)
 {
 	struct vm *vm = &c->vms[v];
 	struct host *hs = &c->hosts[h];
@@ -375,11 +737,12 @@ cluster_reserve(struct cluster *c, vm_id v, host_id h)
 	if (vm->host != HOST_NONE ||
 	    (vm->state != VM_PENDING && vm->state != VM_QUEUED))
 		return -EINVAL;
-	r = cluster_check(c, v, h, NULL);
+	r = failover ? cluster_check_failover(c, v, h, NULL)
+		     : cluster_check(c, v, h, NULL);
 	if (r < 0)
 		return r;
 	r = res_add(&hs->alloc, &vm->demand, &alloc);
-	assert(r == 0); /* cluster_check saw alloc + demand <= limit */
+	assert(r == 0); /* the check saw alloc + demand <= limit */
 	r = group_move(c, vm->affinity, h, +1);
 	if (r < 0)
 		return r;
@@ -389,6 +752,8 @@ cluster_reserve(struct cluster *c, vm_id v, host_id h)
 		return r;
 	}
 	hs->alloc = alloc;
+	if (vm->ha)
+		res_add(&hs->ha_alloc, &vm->demand, &hs->ha_alloc);
 	hs->n_vms++;
 	vm->host = h;
 	vm->state = VM_RUNNING;
@@ -399,6 +764,18 @@ cluster_reserve(struct cluster *c, vm_id v, host_id h)
 	hs->first_vm = v;
 	index_host(c, h);
 	return 0;
+}
+
+int
+cluster_reserve(struct cluster *c, vm_id v, host_id h)
+{
+	return reserve(c, v, h, false);
+}
+
+int
+cluster_reserve_failover(struct cluster *c, vm_id v, host_id h)
+{
+	return reserve(c, v, h, true);
 }
 
 int
@@ -414,6 +791,10 @@ cluster_release(struct cluster *c, vm_id v, enum vm_state to)
 		hs = &c->hosts[vm->host];
 		r = res_sub(&hs->alloc, &vm->demand, &hs->alloc);
 		assert(r == 0);
+		if (vm->ha) {
+			r = res_sub(&hs->ha_alloc, &vm->demand, &hs->ha_alloc);
+			assert(r == 0);
+		}
 		(void)r;
 		group_move(c, vm->affinity, vm->host, -1);
 		group_move(c, vm->anti_affinity, vm->host, -1);
@@ -460,5 +841,9 @@ cluster_remove_vm(struct cluster *c, vm_id v)
 size_t
 cluster_index_bytes(const struct cluster *c)
 {
-	return fitidx_bytes(&c->idx);
+	size_t heaps = c->n_plus_one
+	    ? (size_t)RES_NDIM * 2 * c->cap_hosts * sizeof(uint32_t)
+	    : 0;
+
+	return fitidx_bytes(&c->idx) + heaps;
 }

@@ -40,8 +40,12 @@ struct vm_spec {
 	const struct labels *requires; /* may be NULL */
 };
 
+/* Affinity and anti-affinity groups are separate namespaces: "web" as an
+ * affinity group and "web" as an anti-affinity group are two groups. */
 struct group {
-	char *name;
+	char *key; /* "a:name" or "x:name", the lookup key */
+	const char *name; /* key + 2 */
+	bool anti;
 	uint32_t n_placed;
 	struct u32map hosts; /* host_id -> members placed there */
 };
@@ -62,6 +66,12 @@ struct cluster {
 	uint32_t n_groups, cap_groups;
 	struct strmap host_names, vm_names, group_names;
 	struct fitidx idx;
+	struct res up_free; /* sum of up_free over hosts */
+	/* N+1 failover reserve: when on, per dimension an indexed max-heap of
+	 * hosts keyed by ha_alloc + up_free (what a host's failure would ask
+	 * of the others, plus the room it would take with it). */
+	bool n_plus_one;
+	uint32_t *heap[RES_NDIM], *heap_pos[RES_NDIM];
 };
 
 /* A new empty cluster in *ret (owned by the caller). 0 or -ENOMEM. */
@@ -101,10 +111,27 @@ const char *cluster_group_name(const struct cluster *c, group_id g);
 /* Members of g placed on h. */
 uint32_t cluster_group_on_host(const struct cluster *c, group_id g, host_id h);
 
+/* Turns the N+1 failover reserve on or off. When on, a placement must leave,
+ * for every host h and dimension d, the demand of h's HA VMs no larger than
+ * the free room on all other up hosts together (so any one host's HA VMs
+ * could restart elsewhere, in aggregate). 0 or -ENOMEM (unchanged). */
+int cluster_set_n_plus_one(struct cluster *c, bool on);
+
 /* Can host h take VM v under every hard constraint (state, labels, groups,
- * capacity with overcommit)? 0, or -ENOSPC with every failing reason for h
- * appended to why (may be NULL). A VM already on h counts as fitting there. */
+ * capacity with overcommit, and the N+1 reserve when on)? 0, or -ENOSPC
+ * with every failing reason for h appended to why (may be NULL). A VM
+ * already on h counts as fitting there. */
 int cluster_check(const struct cluster *c, vm_id v, host_id h, struct why *why);
+
+/* As cluster_check but ignoring the N+1 reserve: for restarting the VMs of
+ * a failed host, which is what the reserve is kept for. */
+int cluster_check_failover(
+    const struct cluster *c, vm_id v, host_id h, struct why *why);
+
+/* As cluster_check, as if the VMs victims[0..n) (all running on h) had
+ * been released first. -EINVAL if a victim is not running on h or is v. */
+int cluster_check_preempt(const struct cluster *c, vm_id v, host_id h,
+    const vm_id *victims, uint32_t n, struct why *why);
 
 /* Appends the reasons of every host that cannot take v. Returns the number
  * of hosts that can. O(hosts): meant for refusals, not for the fast path. */
@@ -116,10 +143,37 @@ uint32_t cluster_explain(const struct cluster *c, vm_id v, struct why *why);
 int cluster_first_fit(const struct cluster *c, const struct res *need,
     host_id from, host_id *ret);
 
+/* The lowest host id >= from that can take v under every hard constraint
+ * (cluster_check): 0 and *ret, or -ENOSPC. The index skips hosts without
+ * room; affinity and an exhausted N+1 reserve narrow the search to the one
+ * host that could still pass. */
+int cluster_find_first(
+    const struct cluster *c, vm_id v, host_id from, host_id *ret);
+
+/* Scoring for cluster_find_best: bound(n) >= score of every host below n;
+ * score(h) is the host's exact score. Both see ctx. */
+struct cluster_scorer {
+	double (*bound)(const struct fitnode *n, void *ctx);
+	double (*score)(host_id h, void *ctx);
+	void *ctx;
+};
+
+/* The host with the highest score that can take v (cluster_check), the
+ * lowest id among equals: 0 and *ret, or -ENOSPC. Branch and bound over
+ * the index. */
+int cluster_find_best(const struct cluster *c, vm_id v,
+    const struct cluster_scorer *s, host_id *ret);
+
 /* Places pending/queued VM v on h, holding its demand; v becomes
  * VM_RUNNING. -ENOSPC if cluster_check refuses, -EINVAL if v is already
  * placed or not placeable (stopped, deleted); unchanged on failure. */
 int cluster_reserve(struct cluster *c, vm_id v, host_id h);
+
+/* As cluster_reserve, checked with cluster_check_failover. */
+int cluster_reserve_failover(struct cluster *c, vm_id v, host_id h);
+
+/* The index leaf summary of host h, as strategies score it. */
+void cluster_host_leaf(const struct cluster *c, host_id h, struct fitleaf *ret);
 
 /* Takes v off its host (if any) and sets its state to `to` (anything but
  * VM_RUNNING). -EINVAL for to == VM_RUNNING or a deleted v. */
@@ -133,7 +187,7 @@ void cluster_set_host_state(struct cluster *c, host_id h, enum host_state s);
  * retired (the old VM keeps its name for reports). */
 int cluster_remove_vm(struct cluster *c, vm_id v);
 
-/* Bytes held by the capacity index. */
+/* Bytes held by the capacity index and the N+1 heaps. */
 size_t cluster_index_bytes(const struct cluster *c);
 
 #endif

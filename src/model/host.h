@@ -32,6 +32,9 @@ struct host {
 	uint32_t overcommit_milli[RES_NDIM];
 	struct res limit;
 	struct res alloc;
+	struct res ha_alloc; /* the part of alloc held by HA VMs */
+	struct res up_free; /* free room counted in the cluster's sum:
+				limit - alloc when up, zero otherwise */
 	enum host_state state;
 	uint32_t perf_milli;
 	struct labels labels;

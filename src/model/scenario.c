@@ -574,6 +574,11 @@ scenario_parse(
 	r = parse_top(s, top, d);
 	if (r < 0)
 		goto fail;
+	/* The file's placements are facts; the reserve applies from here on. */
+	if (s->n_plus_one && cluster_set_n_plus_one(s->cluster, true) < 0) {
+		r = oom(d);
+		goto fail;
+	}
 	json_decref(top);
 	*ret = s;
 	return 0;

@@ -96,7 +96,7 @@ placer_new(const char *name, const char *params, uint64_t seed,
 		r = -EINVAL;
 		goto fail;
 	}
-	r = ops->init(&p->params, seed, &p->state);
+	r = ops->init ? ops->init(&p->params, seed, &p->state) : 0;
 	if (r < 0) {
 		diag_set(d, "%s: cannot initialise: %s", name, strerror(-r));
 		goto fail;
@@ -128,4 +128,40 @@ placer_place(struct placer *p, const struct cluster *c, vm_id v,
 	ret->host = HOST_NONE;
 	ret->n_victims = 0;
 	return p->ops->place(p->state, c, v, ret, why);
+}
+
+static double
+tight_bound(const struct fitnode *n, void *ctx)
+{
+	const struct place_tight *t = ctx;
+	double lo = n->s_min;
+
+	for (int d = 0; d < RES_NDIM; d++)
+		lo -= (double)t->x->v[d] * n->inv_lim_max[d];
+	return -lo;
+}
+
+static double
+tight_score(host_id h, void *ctx)
+{
+	const struct place_tight *t = ctx;
+	struct fitleaf l;
+	double res;
+
+	cluster_host_leaf(t->c, h, &l);
+	res = l.s;
+	for (int d = 0; d < RES_NDIM; d++)
+		res -= (double)t->x->v[d] * l.inv_lim[d];
+	return -res;
+}
+
+void
+place_tight_scorer(struct place_tight *t, const struct cluster *c,
+    const struct res *x, struct cluster_scorer *ret)
+{
+	t->c = c;
+	t->x = x;
+	ret->bound = tight_bound;
+	ret->score = tight_score;
+	ret->ctx = t;
 }

@@ -7,6 +7,7 @@
 #include "model/cluster.h"
 #include "model/why.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -36,9 +37,12 @@ struct place_ops {
 	const char *summary; /* one line for `vmgr strategies` */
 	const struct param_spec *params;
 	uint32_t n_params;
-	/* Builds per-instance state from validated params. 0 or -errno. */
+	/* A batch should be offered highest priority first. */
+	bool batch_by_priority;
+	/* Builds per-instance state from validated params (NULL: no state).
+	 * 0 or -errno. */
 	int (*init)(const struct params *p, uint64_t seed, void **ret_state);
-	/* Frees state; NULL-safe. */
+	/* Frees state; NULL-safe; may be NULL. */
 	void (*fini)(void *state);
 	/* 0 and ret->host set; -ENOSPC if nothing fits, with every host's
 	 * reasons appended to why (may be NULL). ret is clear on entry. */
@@ -58,6 +62,23 @@ void place_names(char *out, size_t n);
 /* The refusal path shared by strategies: explains v on every host into why
  * (if non-NULL) and returns -ENOSPC. */
 int place_refuse(const struct cluster *c, vm_id v, struct why *why);
+
+/*
+ * Best fit's measure, shared by the strategies that use it: the room a host
+ * has left after the VM, summed over dimensions, each as a share of the
+ * host's own limit, sum_d (free_hd - x_d) / limit_hd; the smallest wins.
+ * The index bounds it from below per subtree with
+ * s_min - sum_d x_d * max(1/limit_d).
+ */
+struct place_tight {
+	const struct cluster *c;
+	const struct res *x;
+};
+
+/* Fills *ret to score hosts by tightness for demand x; t holds the state
+ * and must outlive the scorer's use. */
+void place_tight_scorer(struct place_tight *t, const struct cluster *c,
+    const struct res *x, struct cluster_scorer *ret);
 
 /* A configured strategy: ops + params + state. */
 struct placer {

@@ -21,6 +21,34 @@ check $? "place seed.json prints the golden text" || sed 's/^/# /' "$T/diff"
 "$VMGR" place --json "$SRC/examples/seed.json" >"$T/out" 2>"$T/err"
 diff -u "$SRC/tests/golden/seed.place.json" "$T/out" >"$T/diff"
 check $? "place --json seed.json prints the golden JSON" || sed 's/^/# /' "$T/diff"
+# golden: every example scenario, text and JSON
+for ex in cloud hpc distributed; do
+	"$VMGR" place "$SRC/examples/$ex.json" >"$T/out" 2>"$T/err"
+	diff -u "$SRC/tests/golden/$ex.place.txt" "$T/out" >"$T/diff"
+	check $? "place $ex.json prints the golden text" || sed 's/^/# /' "$T/diff"
+	"$VMGR" place --json "$SRC/examples/$ex.json" >"$T/out" 2>"$T/err"
+	diff -u "$SRC/tests/golden/$ex.place.json" "$T/out" >"$T/diff"
+	check $? "place --json $ex.json prints the golden JSON" || sed 's/^/# /' "$T/diff"
+done
+
+# why-not explains one pair, including the N+1 reserve
+"$VMGR" why-not "$SRC/examples/seed.json" B pm0 >"$T/out" 2>&1
+printf 'B cannot go to pm0:\n  cpu needs 1000m, 0m free\nfirst-fit finds no host for it.\n' | diff -u - "$T/out" >"$T/diff"
+check $? "why-not B pm0 explains the cpu shortfall" || sed 's/^/# /' "$T/diff"
+"$VMGR" why-not "$SRC/examples/seed.json" A pm0 >"$T/out" 2>&1
+grep -q '^A goes to pm0: first-fit chose it.$' "$T/out"
+check $? "why-not A pm0 says it goes there"
+printf '{"n_plus_one":true,"hosts":[{"name":"h","count":2,"cpu_milli":1000,"memory_mib":1024}],"vms":[{"name":"A","cpu_milli":600,"memory_mib":100},{"name":"B","cpu_milli":600,"memory_mib":100}]}' >"$T/n1.json"
+"$VMGR" why-not --json "$T/n1.json" B h1 >"$T/out" 2>&1
+grep -q '"reason":"reserve","dimension":"cpu","need":600,"free":400' "$T/out"
+check $? "why-not names the N+1 reserve: $(cat "$T/out")"
+"$VMGR" place "$T/n1.json" >"$T/out" 2>&1
+grep -q '^B: refused — h0: cpu needs 600m, 400m free, cpu needs 600m, 400m free outside the N+1 failover reserve; h1: cpu needs 600m, 400m free outside the N+1 failover reserve$' "$T/out"
+check $? "place explains the reserve per host" || sed 's/^/# /' "$T/out"
+"$VMGR" place --strategy priority "$SRC/examples/distributed.json" >"$T/out" 2>&1
+grep -q '^  preempted batch-c (back to the queue)$' "$T/out"
+check $? "priority preempts and says so"
+
 "$VMGR" strategies >"$T/out" 2>&1
 grep -q '^  first-fit ' "$T/out"
 check $? "strategies lists first-fit"
@@ -56,11 +84,16 @@ expect_error "truncated file" 1 "truncated.json:[0-9]*:[0-9]*: " "$VMGR" place "
 expect_error "malformed value" 1 "vms\[0\].memory_mib: must be a positive integer, got -5" "$VMGR" place "$T/neg.json"
 expect_error "binary file" 1 "binary.json:" "$VMGR" place "$T/binary.json"
 expect_error "a directory" 1 "Is a directory" "$VMGR" place "$T"
-expect_error "unknown strategy in the file" 1 "allocation: unknown allocation strategy 'no-such' (valid: first-fit" "$VMGR" place "$T/unknown.json"
+expect_error "unknown strategy in the file" 1 "allocation: unknown allocation strategy 'no-such' (valid: best-fit, dot-product, first-fit" "$VMGR" place "$T/unknown.json"
 expect_error "unknown strategy flag" 2 "unknown allocation strategy 'zz'" "$VMGR" place --strategy zz "$SRC/examples/seed.json"
 expect_error "params on a strategy without any" 2 "first-fit: unknown parameter 'x'" "$VMGR" place --params x=1 "$SRC/examples/seed.json"
 expect_error "no file" 2 "expected one scenario file" "$VMGR" place
 expect_error "bad seed" 2 "--seed: expected a non-negative integer" "$VMGR" place --seed -1 "$SRC/examples/seed.json"
+expect_error "why-not unknown VM" 1 "no VM named 'Z'" "$VMGR" why-not "$SRC/examples/seed.json" Z pm0
+expect_error "why-not unknown host" 1 "no host named 'pm9'" "$VMGR" why-not "$SRC/examples/seed.json" A pm9
+expect_error "why-not missing args" 2 "expected SCENARIO VM HOST" "$VMGR" why-not "$SRC/examples/seed.json" A
+printf '{"preset":"nope","hosts":[]}' >"$T/preset.json"
+expect_error "unknown preset" 1 "preset: unknown preset 'nope' (valid: cloud, distributed, hpc)" "$VMGR" place "$T/preset.json"
 expect_error "unknown verb" 2 "unknown verb" sh -c "\"$VMGR\" frobnicate 2>&1 >/dev/null | head -n 1 >&2; exit 2"
 
 echo "1..$n"

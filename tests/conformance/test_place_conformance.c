@@ -8,8 +8,8 @@
  * For each strategy and many random clusters (mixed sizes, overcommit,
  * maintenance hosts, labels, affinity and anti-affinity groups), place VMs
  * one at a time and check the properties every strategy promises:
- * the chosen host passes every hard constraint (so nothing is ever
- * over-committed), -ENOSPC comes exactly when no host can take the VM, a
+ * the chosen host passes every hard constraint, the N+1 reserve included
+ * on half the clusters (so nothing is ever over-committed), -ENOSPC comes exactly when no host can take the VM, a
  * refusal explains every host, and the same seed gives the same placements.
  */
 
@@ -68,7 +68,7 @@ random_cluster(struct rng *r, uint32_t *ret_nv)
 }
 
 struct outcome {
-	uint32_t placed, refused;
+	uint32_t placed, refused, victims;
 	bool constraint_ok, nospc_exact, explained, victims_ok;
 	uint64_t hash;
 };
@@ -89,6 +89,8 @@ run_one(const struct place_ops *ops, uint64_t seed, struct outcome *o)
 	o->hash = 1469598103934665603ULL;
 	rng_init(&r, seed);
 	c = random_cluster(&r, &nv);
+	if (seed % 2)
+		cluster_set_n_plus_one(c, true);
 	if (placer_new(ops->name, NULL, seed, &p, &d) < 0) {
 		o->constraint_ok = false;
 		cluster_free(c);
@@ -112,6 +114,7 @@ run_one(const struct place_ops *ops, uint64_t seed, struct outcome *o)
 					o->victims_ok = false;
 				cluster_release(c, dec.victims[k], VM_QUEUED);
 			}
+			o->victims += dec.n_victims;
 			if (dec.n_victims == 0 && fits == 0)
 				o->nospc_exact = false;
 			if (cluster_reserve(c, v, dec.host) != 0)
@@ -161,7 +164,7 @@ main(void)
 		const struct place_ops *ops = all[i];
 		bool cons = true, exact = true, expl = true, det = true,
 		     vic = true;
-		uint64_t placed = 0, refused = 0;
+		uint64_t placed = 0, refused = 0, victims = 0;
 
 		ok(place_find(ops->name) == ops, "%s: found by name",
 		    ops->name);
@@ -178,6 +181,7 @@ main(void)
 			vic = vic && a.victims_ok;
 			det = det && a.hash == b.hash && a.placed == b.placed;
 			placed += a.placed;
+			victims += a.victims;
 			refused += a.refused;
 		}
 		ok(cons, "%s: every placement passes every hard constraint",
@@ -187,6 +191,12 @@ main(void)
 		ok(vic, "%s: victims are lower priority and on the chosen host",
 		    ops->name);
 		ok(det, "%s: same seed, same placements", ops->name);
+		if (strcmp(ops->name, "priority") == 0)
+			ok(victims > 0,
+			    "%s: preempts when needed (%" PRIu64 " victims)",
+			    ops->name, victims);
+		else
+			ok(victims == 0, "%s: never preempts", ops->name);
 		ok(placed > 0 && refused > 0,
 		    "%s: the scenarios exercise both outcomes (%" PRIu64
 		    " placed, %" PRIu64 " refused)",

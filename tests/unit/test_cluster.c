@@ -61,6 +61,37 @@ consistent(const struct cluster *c)
 	return true;
 }
 
+/* After placing v on t (ignoring whether it fits), does every host's HA
+ * demand fit in the free room of the other up hosts? */
+static bool
+n_plus_one_after(const struct cluster *c, vm_id v, host_id t)
+{
+	const struct vm *vm = cluster_vm(c, v);
+
+	for (host_id h = 0; h < c->n_hosts; h++) {
+		for (int d = 0; d < RES_NDIM; d++) {
+			int64_t ha = cluster_host(c, h)->ha_alloc.v[d],
+				others = 0;
+
+			if (h == t && vm->ha)
+				ha += vm->demand.v[d];
+			for (host_id o = 0; o < c->n_hosts; o++) {
+				const struct host *os = cluster_host(c, o);
+				int64_t f = os->limit.v[d] - os->alloc.v[d];
+
+				if (o == h || os->state != HOST_UP)
+					continue;
+				if (o == t)
+					f -= vm->demand.v[d];
+				others += f;
+			}
+			if (ha > others)
+				return false;
+		}
+	}
+	return true;
+}
+
 static void
 random_res(struct rng *r, struct res *x, int64_t scale)
 {
@@ -90,7 +121,7 @@ static void
 test_random_sequences(void)
 {
 	struct rng r;
-	bool agree = true, cons = true;
+	bool agree = true, cons = true, reserve_ok = true;
 	int clusters = 2000;
 
 	rng_init(&r, 2026);
@@ -124,6 +155,8 @@ test_random_sequences(void)
 			if (cluster_add_vm(c, &s, NULL) != 0)
 				cons = false;
 		}
+		if (k % 2)
+			cluster_set_n_plus_one(c, true);
 		agree = agree && index_agrees(c, &r, 20);
 		/* Random reserve / release / state changes, checked as we go. */
 		for (int op = 0; op < 60 && nv > 0; op++) {
@@ -134,14 +167,19 @@ test_random_sequences(void)
 			switch (rng_below(&r, 4)) {
 			case 0:
 			case 1: {
-				int want =
-				    (vm->state == VM_PENDING &&
-					cluster_check(c, v, h, NULL) == 0)
-				    ? 0
-				    : -1;
-				int got = cluster_reserve(c, v, h);
+				bool base =
+				    cluster_check_failover(c, v, h, NULL) == 0;
+				bool n1 =
+				    !c->n_plus_one || n_plus_one_after(c, v, h);
+				bool pending = vm->state == VM_PENDING;
+				int got;
 
-				if ((got == 0) != (want == 0))
+				/* The reserve check agrees with brute force. */
+				if (base && vm->host == HOST_NONE &&
+				    (cluster_check(c, v, h, NULL) == 0) != n1)
+					reserve_ok = false;
+				got = cluster_reserve(c, v, h);
+				if ((got == 0) != (pending && base && n1))
 					cons = false;
 				break;
 			}
@@ -162,6 +200,103 @@ test_random_sequences(void)
 	ok(agree, "index agrees with a brute-force scan on %d random clusters",
 	    clusters);
 	ok(cons, "allocations, VM lists and groups stay consistent");
+	ok(reserve_ok, "the N+1 reserve check agrees with brute force");
+}
+
+/* cluster_check_preempt agrees with releasing the victims for real. */
+static void
+test_preempt_agrees(void)
+{
+	struct rng r;
+	bool agree = true;
+	uint32_t checked = 0;
+
+	rng_init(&r, 77);
+	for (int k = 0; k < 300; k++) {
+		struct cluster *c;
+		char name[32];
+		uint32_t nh = 1 + (uint32_t)rng_below(&r, 6), nv = 20;
+
+		cluster_new(&c);
+		for (uint32_t i = 0; i < nh; i++) {
+			struct host_spec s = {.name = name};
+
+			snprintf(name, sizeof(name), "h%u", i);
+			random_res(&r, &s.cap, 300);
+			cluster_add_host(c, &s, NULL);
+		}
+		if (k % 2)
+			cluster_set_n_plus_one(c, true);
+		for (uint32_t i = 0; i < nv; i++) {
+			struct vm_spec s = {.name = name};
+
+			snprintf(name, sizeof(name), "v%u", i);
+			random_res(&r, &s.demand, 100);
+			s.ha = rng_below(&r, 2);
+			s.anti_affinity = rng_below(&r, 3) == 0 ? "g" : NULL;
+			cluster_add_vm(c, &s, NULL);
+			cluster_reserve_failover(
+			    c, i, (host_id)rng_below(&r, nh));
+		}
+		for (vm_id v = 0; v < nv; v++) {
+			const struct vm *vm = cluster_vm(c, v);
+			host_id h = (host_id)rng_below(&r, nh),
+				ohost = vm->host;
+			vm_id victims[4];
+			uint32_t n = 0;
+			bool pre, real;
+
+			if (ohost == h)
+				continue;
+			for (vm_id x = cluster_host(c, h)->first_vm;
+			     x != VM_NONE && n < 4;
+			     x = cluster_vm(c, x)->next_on_host)
+				if (rng_below(&r, 2))
+					victims[n++] = x;
+			if (ohost != HOST_NONE)
+				cluster_release(c, v, VM_PENDING);
+			pre = cluster_check_preempt(
+				  c, v, h, victims, n, NULL) == 0;
+			for (uint32_t i = 0; i < n; i++)
+				cluster_release(c, victims[i], VM_PENDING);
+			real = cluster_check(c, v, h, NULL) == 0;
+			if (pre != real)
+				agree = false;
+			checked++;
+			/* Put everything back as it was, reserve aside. */
+			for (uint32_t i = 0; i < n; i++)
+				cluster_reserve_failover(c, victims[i], h);
+			if (ohost != HOST_NONE)
+				cluster_reserve_failover(c, v, ohost);
+		}
+		cluster_free(c);
+	}
+	ok(agree && checked > 1000,
+	    "preemption checks agree with real releases (%u cases)", checked);
+}
+
+static void
+test_index_size(void)
+{
+	static const uint32_t sizes[] = {1000, 10000, 100000};
+
+	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+		struct cluster *c;
+		struct host_spec s = {.cap = {{16000, 65536, 1000, 10000}}};
+		char name[32];
+
+		s.name = name;
+		cluster_new(&c);
+		cluster_set_n_plus_one(c, true);
+		for (uint32_t h = 0; h < sizes[i]; h++) {
+			snprintf(name, sizeof(name), "h%u", h);
+			cluster_add_host(c, &s, NULL);
+		}
+		ok(cluster_index_bytes(c) / sizes[i] <= 256,
+		    "%u hosts: %zu bytes of index per host (N+1 on)", sizes[i],
+		    cluster_index_bytes(c) / sizes[i]);
+		cluster_free(c);
+	}
 }
 
 static struct cluster *
@@ -306,7 +441,6 @@ test_bad_specs(void)
 	is_int(cluster_add_vm(c, &v, NULL), -EINVAL, "bad perf class");
 	is_int(c->n_hosts, 1, "failed adds leave the cluster unchanged");
 	is_int(c->n_vms, 0, "no VM added");
-	ok(cluster_index_bytes(c) <= 256, "index is small");
 	cluster_free(c);
 	ok(cluster_free(NULL) == NULL, "cluster_free(NULL)");
 }
@@ -317,5 +451,7 @@ main(void)
 	test_constraints();
 	test_bad_specs();
 	test_random_sequences();
+	test_preempt_agrees();
+	test_index_size();
 	return tap_done();
 }
