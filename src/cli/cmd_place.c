@@ -18,12 +18,12 @@ run_parse_opts(struct cli *cli, const char *cmd, const char *usage, int argc,
     char **argv, struct run_opts *o, bool *json)
 {
 	static const struct option longopts[] = {
-	    {"strategy", required_argument, NULL, 's'},
-	    {"params", required_argument, NULL, 'p'},
-	    {"seed", required_argument, NULL, 'S'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{ "strategy", required_argument, NULL, 's' },
+		{ "params", required_argument, NULL, 'p' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	char *end;
 	int c;
@@ -190,7 +190,7 @@ cmd_place(struct cli *cli, int argc, char **argv)
 {
 	static const char usage[] =
 	    "SCENARIO [--strategy S] [--params K=V,..] [--seed N] [--json]";
-	struct run_opts o = {0};
+	struct run_opts o = { 0 };
 	struct run run;
 	bool json = false;
 	int rc;

@@ -30,21 +30,21 @@ collect(struct family *f, uint32_t *ret_n)
 	f[0].name = "allocation";
 	p = place_registry(&n);
 	for (uint32_t i = 0; i < n && f[0].n < ELEMENTSOF(f[0].v); i++)
-		f[0].v[f[0].n++] = (struct entry){
-		    p[i]->name, p[i]->summary, p[i]->params, p[i]->n_params};
+		f[0].v[f[0].n++] = (struct entry){ p[i]->name, p[i]->summary,
+			p[i]->params, p[i]->n_params };
 	f[1].name = "scheduling";
 	s = sched_registry(&n);
 	for (uint32_t i = 0; i < n && f[1].n < ELEMENTSOF(f[1].v); i++)
-		f[1].v[f[1].n++] = (struct entry){
-		    s[i]->name, s[i]->summary, s[i]->params, s[i]->n_params};
+		f[1].v[f[1].n++] = (struct entry){ s[i]->name, s[i]->summary,
+			s[i]->params, s[i]->n_params };
 	*ret_n = 2;
 }
 
 static json_t *
 params_json(const struct param_spec *spec, uint32_t n)
 {
-	static const char *const types[] = {
-	    "int", "number", "bool", "enum", "string"};
+	static const char *const types[] = { "int", "number", "bool", "enum",
+		"string" };
 	json_t *a = json_array();
 
 	for (uint32_t i = 0; a && i < n; i++)
@@ -87,7 +87,7 @@ presets_json(void)
 int
 cmd_strategies(struct cli *cli, int argc, char **argv)
 {
-	struct family fam[2] = {{0}};
+	struct family fam[2] = { { 0 } };
 	bool json = false;
 	uint32_t nf;
 	json_t *j;

@@ -18,7 +18,7 @@ cmd_why_not(struct cli *cli, int argc, char **argv)
 {
 	static const char usage[] = "SCENARIO VM HOST [--strategy S] [--params "
 				    "K=V,..] [--seed N] [--json]";
-	struct run_opts o = {0};
+	struct run_opts o = { 0 };
 	struct place_decision dec;
 	const char *vname, *hname, *chosen = NULL;
 	struct cluster *c;

@@ -7,7 +7,7 @@
 static int cmd_help(struct cli *cli, int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
-    /* clang-format off */
+	/* clang-format off */
 	{ "help", "[VERB]", "show the verbs, or one verb's usage", cmd_help },
 	{ "place", "SCENARIO [--strategy S] [--params K=V,..] [--seed N] [--json]",
 	  "place a scenario's VMs and explain every refusal", cmd_place },
@@ -15,7 +15,7 @@ static const struct cli_cmd commands[] = {
 	  "list the registered strategies and presets", cmd_strategies },
 	{ "why-not", "SCENARIO VM HOST [--strategy S] [--params K=V,..] [--seed N] [--json]",
 	  "explain why a VM does or does not go to a host", cmd_why_not },
-    /* clang-format on */
+	/* clang-format on */
 };
 
 static void
@@ -49,7 +49,7 @@ cmd_help(struct cli *cli, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct cli cli = {.prog = "vmgr", .out = stdout, .err = stderr};
+	struct cli cli = { .prog = "vmgr", .out = stdout, .err = stderr };
 
 	log_init(&cli.log, cli.prog, stderr, LOGL_WARN);
 	if (argc < 2) {

@@ -24,7 +24,7 @@ run_open(
     struct cli *cli, const char *cmd, const struct run_opts *o, struct run *ret)
 {
 	struct preset_choice pc;
-	struct diag d = {0};
+	struct diag d = { 0 };
 	size_t len;
 	int r;
 

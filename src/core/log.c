@@ -5,10 +5,10 @@
 #include <string.h>
 
 static const char *const level_names[] = {
-    [LOGL_ERROR] = "error",
-    [LOGL_WARN] = "warning",
-    [LOGL_INFO] = "info",
-    [LOGL_DEBUG] = "debug",
+	[LOGL_ERROR] = "error",
+	[LOGL_WARN] = "warning",
+	[LOGL_INFO] = "info",
+	[LOGL_DEBUG] = "debug",
 };
 
 void
@@ -39,7 +39,7 @@ log_msg(const struct log *l, enum log_level level, const char *fmt, ...)
 int
 log_level_parse(const char *s, enum log_level *ret)
 {
-	static const char *const names[] = {"error", "warn", "info", "debug"};
+	static const char *const names[] = { "error", "warn", "info", "debug" };
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		if (strcmp(s, names[i]) == 0) {

@@ -70,7 +70,7 @@ strmap_get(const struct strmap *m, const char *key, uint32_t *ret)
 static int
 rehash(struct strmap *m, uint32_t ncap)
 {
-	struct strmap n = {0};
+	struct strmap n = { 0 };
 	uint32_t slot;
 
 	n.keys = calloc(ncap, sizeof(*n.keys));

@@ -64,7 +64,7 @@ u32map_get(const struct u32map *m, uint32_t key, uint32_t *ret)
 static int
 rehash(struct u32map *m, uint32_t ncap)
 {
-	struct u32map n = {0};
+	struct u32map n = { 0 };
 	uint32_t slot;
 
 	n.keys = malloc((size_t)ncap * sizeof(*n.keys));

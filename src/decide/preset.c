@@ -9,12 +9,12 @@
 
 /* The seed's three bundles. */
 static const struct preset presets[] = {
-    {"cloud", "best-fit", "rr",
-	"need-based allocation (best fit) + round-robin scheduling"},
-    {"distributed", "priority", "fcfs",
-	"priority-based allocation + first-come-first-served scheduling"},
-    {"hpc", "performance", "priority",
-	"performance-based allocation + priority scheduling"},
+	{ "cloud", "best-fit", "rr",
+	    "need-based allocation (best fit) + round-robin scheduling" },
+	{ "distributed", "priority", "fcfs",
+	    "priority-based allocation + first-come-first-served scheduling" },
+	{ "hpc", "performance", "priority",
+	    "performance-based allocation + priority scheduling" },
 };
 
 const struct preset *

@@ -91,16 +91,10 @@ heap_swap(struct cluster *c, int d, uint32_t i, uint32_t j)
 }
 
 static void
-heap_fix(struct cluster *c, int d, host_id h)
+heap_down(struct cluster *c, int d, uint32_t i)
 {
-	uint32_t i = c->heap_pos[d][h], n = c->n_hosts;
+	uint32_t n = c->n_hosts;
 
-	while (i > 0 &&
-	    heap_key(c, d, c->heap[d][i]) >
-		heap_key(c, d, c->heap[d][(i - 1) / 2])) {
-		heap_swap(c, d, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, m = i;
 
@@ -113,10 +107,25 @@ heap_fix(struct cluster *c, int d, host_id h)
 			heap_key(c, d, c->heap[d][m]))
 			m = r;
 		if (m == i)
-			break;
+			return;
 		heap_swap(c, d, i, m);
 		i = m;
 	}
+}
+
+/* Restores the heap after host h's key changed either way. */
+static void
+heap_fix(struct cluster *c, int d, host_id h)
+{
+	uint32_t i = c->heap_pos[d][h];
+
+	while (i > 0 &&
+	    heap_key(c, d, c->heap[d][i]) >
+		heap_key(c, d, c->heap[d][(i - 1) / 2])) {
+		heap_swap(c, d, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	heap_down(c, d, i);
 }
 
 /* The largest key in dimension d over hosts other than t (0 if none). */
@@ -138,45 +147,18 @@ heap_max_except(const struct cluster *c, int d, host_id t)
 	return best;
 }
 
-int
-cluster_set_n_plus_one(struct cluster *c, bool on)
-{
-	uint32_t n = c->cap_hosts ? c->cap_hosts : 1;
-
-	if (!on) {
-		for (int d = 0; d < RES_NDIM; d++) {
-			free(c->heap[d]);
-			free(c->heap_pos[d]);
-			c->heap[d] = c->heap_pos[d] = NULL;
-		}
-		c->n_plus_one = false;
-		return 0;
-	}
-	if (c->n_plus_one)
-		return 0;
-	for (int d = 0; d < RES_NDIM; d++) {
-		c->heap[d] = malloc(n * sizeof(uint32_t));
-		c->heap_pos[d] = malloc(n * sizeof(uint32_t));
-		if (!c->heap[d] || !c->heap_pos[d]) {
-			cluster_set_n_plus_one(c, false);
-			return -ENOMEM;
-		}
-		for (uint32_t i = 0; i < c->n_hosts; i++)
-			c->heap[d][i] = c->heap_pos[d][i] = i;
-	}
-	c->n_plus_one = true;
-	for (int d = 0; d < RES_NDIM; d++)
-		for (uint32_t i = c->n_hosts / 2 + 1; i-- > 0;)
-			if (i < c->n_hosts)
-				heap_fix(c, d, c->heap[d][i]);
-	return 0;
-}
-
-/* Grows the heaps with the hosts array (cap_hosts). 0 or -ENOMEM. */
+/* Makes the heaps hold cap hosts; they grow by an eighth, like the index,
+ * to keep the memory per host low. 0 or -ENOMEM (heaps unchanged). */
 static int
-heap_grow(struct cluster *c, uint32_t cap)
+heap_grow(struct cluster *c, uint32_t need)
 {
-	for (int d = 0; c->n_plus_one && d < RES_NDIM; d++) {
+	uint64_t cap = c->heap_cap ? c->heap_cap : 4;
+
+	if (!c->n_plus_one || need <= c->heap_cap)
+		return 0;
+	while (cap < need)
+		cap += cap / 8 + 1;
+	for (int d = 0; d < RES_NDIM; d++) {
 		uint32_t *a = realloc(c->heap[d], cap * sizeof(uint32_t));
 
 		if (!a)
@@ -186,6 +168,36 @@ heap_grow(struct cluster *c, uint32_t cap)
 		if (!a)
 			return -ENOMEM;
 		c->heap_pos[d] = a;
+	}
+	c->heap_cap = (uint32_t)cap;
+	return 0;
+}
+
+int
+cluster_set_n_plus_one(struct cluster *c, bool on)
+{
+	if (!on) {
+		for (int d = 0; d < RES_NDIM; d++) {
+			free(c->heap[d]);
+			free(c->heap_pos[d]);
+			c->heap[d] = c->heap_pos[d] = NULL;
+		}
+		c->n_plus_one = false;
+		c->heap_cap = 0;
+		return 0;
+	}
+	if (c->n_plus_one)
+		return 0;
+	c->n_plus_one = true;
+	if (heap_grow(c, c->n_hosts ? c->n_hosts : 1) < 0) {
+		cluster_set_n_plus_one(c, false);
+		return -ENOMEM;
+	}
+	for (int d = 0; d < RES_NDIM; d++) {
+		for (uint32_t i = 0; i < c->n_hosts; i++)
+			c->heap[d][i] = c->heap_pos[d][i] = i;
+		for (uint32_t i = c->n_hosts / 2; i-- > 0;)
+			heap_down(c, d, i);
 	}
 	return 0;
 }
@@ -236,7 +248,7 @@ index_host(struct cluster *c, host_id h)
 int
 cluster_add_host(struct cluster *c, const struct host_spec *s, host_id *ret)
 {
-	struct host h = {0};
+	struct host h = { 0 };
 	int r;
 
 	if (!name_ok(s->name) || !res_valid(&s->cap) ||
@@ -257,7 +269,7 @@ cluster_add_host(struct cluster *c, const struct host_spec *s, host_id *ret)
 	    &c->hosts, &c->cap_hosts, c->n_hosts + 1, sizeof(*c->hosts));
 	if (r < 0)
 		return r;
-	r = heap_grow(c, c->cap_hosts);
+	r = heap_grow(c, c->n_hosts + 1);
 	if (r < 0)
 		return r;
 	r = fitidx_resize(&c->idx, c->n_hosts + 1);
@@ -337,7 +349,7 @@ group_get(struct cluster *c, const char *name, bool anti, group_id *ret)
 int
 cluster_add_vm(struct cluster *c, const struct vm_spec *s, vm_id *ret)
 {
-	struct vm v = {0};
+	struct vm v = { 0 };
 	int r;
 
 	if (!name_ok(s->name) || !res_valid(&s->demand) ||
@@ -442,12 +454,12 @@ static void
 add_reason(struct why *why, host_id h, enum why_kind kind, int dim,
     int64_t need, int64_t free, uint32_t detail)
 {
-	struct why_reason r = {.host = h,
-	    .kind = kind,
-	    .dim = (enum res_dim)dim,
-	    .need = need,
-	    .free = free,
-	    .detail = detail};
+	struct why_reason r = { .host = h,
+		.kind = kind,
+		.dim = (enum res_dim)dim,
+		.need = need,
+		.free = free,
+		.detail = detail };
 
 	why_add(why, &r);
 }
@@ -459,7 +471,7 @@ check(const struct cluster *c, vm_id v, host_id h, const struct check_opts *o,
 	const struct host *hs = &c->hosts[h];
 	const struct vm *vm = &c->vms[v];
 	bool here = vm->host == h, ok = true;
-	struct res free, gain = {{0}}, ha_gain = {{0}};
+	struct res free, gain = { { 0 } }, ha_gain = { { 0 } };
 	uint32_t n;
 	int l;
 
@@ -545,7 +557,7 @@ check(const struct cluster *c, vm_id v, host_id h, const struct check_opts *o,
 int
 cluster_check(const struct cluster *c, vm_id v, host_id h, struct why *why)
 {
-	struct check_opts o = {0};
+	struct check_opts o = { 0 };
 
 	return check(c, v, h, &o, why);
 }
@@ -554,7 +566,7 @@ int
 cluster_check_failover(
     const struct cluster *c, vm_id v, host_id h, struct why *why)
 {
-	struct check_opts o = {.ignore_reserve = true};
+	struct check_opts o = { .ignore_reserve = true };
 
 	return check(c, v, h, &o, why);
 }
@@ -563,7 +575,7 @@ int
 cluster_check_preempt(const struct cluster *c, vm_id v, host_id h,
     const vm_id *victims, uint32_t n, struct why *why)
 {
-	struct check_opts o = {.victims = victims, .n_victims = n};
+	struct check_opts o = { .victims = victims, .n_victims = n };
 
 	return check(c, v, h, &o, why);
 }
@@ -642,7 +654,7 @@ accept_host(uint32_t h, void *ctx)
 int
 cluster_find_first(const struct cluster *c, vm_id v, host_id from, host_id *ret)
 {
-	struct accept_ctx a = {c, v};
+	struct accept_ctx a = { c, v };
 	host_id only;
 	uint32_t h;
 	int r;
@@ -670,14 +682,14 @@ int
 cluster_find_best(const struct cluster *c, vm_id v,
     const struct cluster_scorer *s, host_id *ret)
 {
-	struct accept_ctx a = {c, v};
+	struct accept_ctx a = { c, v };
 	struct fitidx_query q = {
-	    .need = &c->vms[v].demand,
-	    .bound = s->bound,
-	    .score = s->score,
-	    .ctx = s->ctx,
-	    .accept = accept_host,
-	    .actx = &a,
+		.need = &c->vms[v].demand,
+		.bound = s->bound,
+		.score = s->score,
+		.ctx = s->ctx,
+		.accept = accept_host,
+		.actx = &a,
 	};
 	host_id only;
 	uint32_t h;
@@ -755,6 +767,7 @@ reserve(struct cluster *c, vm_id v, host_id h, bool failover)
 	if (vm->ha)
 		res_add(&hs->ha_alloc, &vm->demand, &hs->ha_alloc);
 	hs->n_vms++;
+	c->running_by_prio[vm->priority - VM_PRIORITY_MIN]++;
 	vm->host = h;
 	vm->state = VM_RUNNING;
 	vm->prev_on_host = VM_NONE;
@@ -807,6 +820,7 @@ cluster_release(struct cluster *c, vm_id v, enum vm_state to)
 			c->vms[vm->next_on_host].prev_on_host =
 			    vm->prev_on_host;
 		hs->n_vms--;
+		c->running_by_prio[vm->priority - VM_PRIORITY_MIN]--;
 		index_host(c, vm->host);
 		vm->host = HOST_NONE;
 		vm->next_on_host = vm->prev_on_host = VM_NONE;
@@ -842,8 +856,17 @@ size_t
 cluster_index_bytes(const struct cluster *c)
 {
 	size_t heaps = c->n_plus_one
-	    ? (size_t)RES_NDIM * 2 * c->cap_hosts * sizeof(uint32_t)
+	    ? (size_t)RES_NDIM * 2 * c->heap_cap * sizeof(uint32_t)
 	    : 0;
 
 	return fitidx_bytes(&c->idx) + heaps;
+}
+
+int32_t
+cluster_min_running_priority(const struct cluster *c)
+{
+	for (int32_t p = VM_PRIORITY_MIN; p <= VM_PRIORITY_MAX; p++)
+		if (c->running_by_prio[p - VM_PRIORITY_MIN])
+			return p;
+	return VM_PRIORITY_MAX + 1;
 }

@@ -72,6 +72,9 @@ struct cluster {
 	 * of the others, plus the room it would take with it). */
 	bool n_plus_one;
 	uint32_t *heap[RES_NDIM], *heap_pos[RES_NDIM];
+	uint32_t heap_cap;
+	/* Running VMs per priority, so "is anything preemptible?" is cheap. */
+	uint32_t running_by_prio[VM_PRIORITY_MAX - VM_PRIORITY_MIN + 1];
 };
 
 /* A new empty cluster in *ret (owned by the caller). 0 or -ENOMEM. */
@@ -186,6 +189,10 @@ void cluster_set_host_state(struct cluster *c, host_id h, enum host_state s);
 /* Releases v and deletes it: its name can be reused by a new VM, its id is
  * retired (the old VM keeps its name for reports). */
 int cluster_remove_vm(struct cluster *c, vm_id v);
+
+/* The lowest priority among running VMs (VM_PRIORITY_MAX + 1 when none
+ * runs): a VM can preempt only when its priority is above it. */
+int32_t cluster_min_running_priority(const struct cluster *c);
 
 /* Bytes held by the capacity index and the N+1 heaps. */
 size_t cluster_index_bytes(const struct cluster *c);

@@ -149,7 +149,7 @@ explain_summary(
 				extra++;
 				continue;
 			}
-			t[nt++] = (struct tally){r->kind, sub, 0, i};
+			t[nt++] = (struct tally){ r->kind, sub, 0, i };
 		}
 		t[j].hosts++;
 	}

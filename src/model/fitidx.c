@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The grid (see fitidx.h). s_row_mem uses every other memory level. */
+static const int64_t grid_cpu[FIT_CPU_LEVELS] = { 500, 1000, 2000, 4000, 8000,
+	16000, 32000, 64000 };
+static const int64_t grid_mem[FIT_MEM_LEVELS] = { 512, 724, 1024, 1448, 2048,
+	2896, 4096, 5793, 8192, 11585, 16384, 23170, 32768, 46341, 65536,
+	92682 };
+
 /* Node of the range [l, r]: 2 * cap ids in all, children of [l, r] split at
  * the midpoint. */
 static inline uint32_t
@@ -14,13 +21,50 @@ node_id(uint32_t l, uint32_t r)
 	return (l + r) | (l != r);
 }
 
+/* How many grid levels v reaches. */
+static inline int
+levels(const int64_t *grid, int n, int64_t v)
+{
+	int k = 0;
+
+	while (k < n && grid[k] <= v)
+		k++;
+	return k;
+}
+
+/*
+ * s (0..4) as a byte on a square-root scale, so that the small values of
+ * nearly full hosts, where best fit decides, are the finest. Rows keep
+ * minima, so q = floor(255 * sqrt(s / 4)) rounds down and decodes to a
+ * lower bound of s.
+ */
+static inline uint8_t
+s_encode_down(double s)
+{
+	double q = floor(255.0 * sqrt(fmax(0.0, s) / RES_NDIM));
+
+	return q > 255 ? 255 : (uint8_t)q;
+}
+
+static inline double
+s_decode(uint8_t q)
+{
+	double f = q / 255.0;
+
+	return RES_NDIM * f * f;
+}
+
 static const struct fitnode unavailable = {
-    .max = {-1, -1, -1, -1},
-    .s_min = INFINITY,
-    .s_max = -INFINITY,
-    .inv_lim_max = {0, 0, 0, 0},
-    .perf_max = 0,
-    .load_min = INFINITY,
+	.max = { -1, -1, -1, -1 },
+	.shape = { 0, 0 },
+	.s_min = INFINITY,
+	.s_max = -INFINITY,
+	.inv_lim_min = { INFINITY, INFINITY, INFINITY, INFINITY },
+	.inv_lim_max = { 0, 0, 0, 0 },
+	.perf_max = 0,
+	.load_min = INFINITY,
+	.s_row_cpu = { 255, 255, 255, 255, 255, 255, 255, 255 },
+	.s_row_mem = { 255, 255, 255, 255, 255, 255, 255, 255 },
 };
 
 void
@@ -55,15 +99,36 @@ up(double v)
 static void
 leaf_node(struct fitnode *n, const struct fitleaf *l)
 {
+	int ic, jm;
+	uint64_t row;
+	uint8_t q;
+
 	if (!l) {
 		*n = unavailable;
 		return;
 	}
-	memcpy(n->max, l->free.v, sizeof(n->max));
+	for (int d = 0; d < RES_NDIM; d++) {
+		n->max[d] = l->free.v[d] >= INT32_MAX ? INT32_MAX
+						      : (int32_t)l->free.v[d];
+		n->inv_lim_min[d] = down(l->inv_lim[d]);
+		n->inv_lim_max[d] = up(l->inv_lim[d]);
+	}
+	ic = levels(grid_cpu, FIT_CPU_LEVELS, l->free.v[RES_CPU]);
+	jm = levels(grid_mem, FIT_MEM_LEVELS, l->free.v[RES_MEM]);
+	row = jm ? (1ULL << jm) - 1 : 0;
+	n->shape[0] = n->shape[1] = 0;
+	for (int i = 0; i < ic; i++) {
+		int bit = i * FIT_MEM_LEVELS;
+
+		n->shape[bit >> 6] |= row << (bit & 63);
+	}
 	n->s_min = down(l->s);
 	n->s_max = up(l->s);
-	for (int d = 0; d < RES_NDIM; d++)
-		n->inv_lim_max[d] = up(l->inv_lim[d]);
+	q = s_encode_down(l->s);
+	for (int i = 0; i < FIT_CPU_LEVELS; i++) {
+		n->s_row_cpu[i] = i < ic ? q : 255;
+		n->s_row_mem[i] = 2 * i < jm ? q : 255;
+	}
 	n->perf_max = l->perf;
 	n->load_min = down(l->load);
 }
@@ -73,14 +138,23 @@ pull(struct fitnode *n, const struct fitnode *a, const struct fitnode *b)
 {
 	for (int d = 0; d < RES_NDIM; d++) {
 		n->max[d] = a->max[d] > b->max[d] ? a->max[d] : b->max[d];
-		n->inv_lim_max[d] = a->inv_lim_max[d] > b->inv_lim_max[d]
-		    ? a->inv_lim_max[d]
-		    : b->inv_lim_max[d];
+		n->inv_lim_min[d] = fminf(a->inv_lim_min[d], b->inv_lim_min[d]);
+		n->inv_lim_max[d] = fmaxf(a->inv_lim_max[d], b->inv_lim_max[d]);
 	}
-	n->s_min = a->s_min < b->s_min ? a->s_min : b->s_min;
-	n->s_max = a->s_max > b->s_max ? a->s_max : b->s_max;
+	n->shape[0] = a->shape[0] | b->shape[0];
+	n->shape[1] = a->shape[1] | b->shape[1];
+	n->s_min = fminf(a->s_min, b->s_min);
+	n->s_max = fmaxf(a->s_max, b->s_max);
+	for (int i = 0; i < FIT_CPU_LEVELS; i++) {
+		n->s_row_cpu[i] = a->s_row_cpu[i] < b->s_row_cpu[i]
+		    ? a->s_row_cpu[i]
+		    : b->s_row_cpu[i];
+		n->s_row_mem[i] = a->s_row_mem[i] < b->s_row_mem[i]
+		    ? a->s_row_mem[i]
+		    : b->s_row_mem[i];
+	}
 	n->perf_max = a->perf_max > b->perf_max ? a->perf_max : b->perf_max;
-	n->load_min = a->load_min < b->load_min ? a->load_min : b->load_min;
+	n->load_min = fminf(a->load_min, b->load_min);
 }
 
 /* Builds [l, r] of `nodes` from the leaf summaries in `leaves`. */
@@ -110,7 +184,7 @@ fitidx_resize(struct fitidx *x, uint32_t n)
 	if (n <= x->cap)
 		return 0;
 	while (cap < n)
-		cap += cap / 4 + 1;
+		cap += cap / 8 + 1;
 	if (cap > (UINT32_C(1) << 30))
 		return -ENOMEM;
 	nodes = malloc(2 * cap * sizeof(*nodes));
@@ -153,16 +227,65 @@ fitidx_set(struct fitidx *x, uint32_t i, const struct fitleaf *l)
 	}
 }
 
-static inline bool
-fits(const struct res *need, const struct fitnode *n)
+/* A demand as the index tests it, computed once per query. */
+struct want {
+	const struct res *need;
+	int bit; /* shape bit the demand rounds down to, or -1 below the grid */
+};
+
+static inline void
+want_init(struct want *w, const struct res *need)
 {
-	return need->v[0] <= n->max[0] && need->v[1] <= n->max[1] &&
-	    need->v[2] <= n->max[2] && need->v[3] <= n->max[3];
+	int ic = levels(grid_cpu, FIT_CPU_LEVELS, need->v[RES_CPU]);
+	int jm = levels(grid_mem, FIT_MEM_LEVELS, need->v[RES_MEM]);
+
+	w->need = need;
+	w->bit = ic && jm ? (ic - 1) * FIT_MEM_LEVELS + (jm - 1) : -1;
+}
+
+static inline bool
+fits(const struct want *w, const struct fitnode *n)
+{
+	if (w->bit >= 0 &&
+	    !(n->shape[w->bit >> 6] & (UINT64_C(1) << (w->bit & 63))))
+		return false;
+	for (int d = 0; d < RES_NDIM; d++)
+		if (n->max[d] != INT32_MAX && w->need->v[d] > n->max[d])
+			return false;
+	return true;
+}
+
+void
+fit_rows_of(const struct res *need, struct fit_rows *ret)
+{
+	int ic = levels(grid_cpu, FIT_CPU_LEVELS, need->v[RES_CPU]);
+	int jm = levels(grid_mem, FIT_MEM_LEVELS, need->v[RES_MEM]);
+
+	/* Hosts that hold need have cpu >= CPU[ic - 1] and memory >=
+	 * MEM[jm - 1] >= MEM[2 ((jm - 1) / 2)]: those rows cover them all. */
+	ret->cpu = (int8_t)(ic - 1);
+	ret->mem = (int8_t)(jm > 0 ? (jm - 1) / 2 : -1);
+}
+
+double
+fitnode_s_min_fit(const struct fitnode *n, const struct fit_rows *rows)
+{
+	double lb = n->s_min, r;
+
+	if (rows->cpu >= 0) {
+		r = s_decode(n->s_row_cpu[rows->cpu]);
+		lb = r > lb ? r : lb;
+	}
+	if (rows->mem >= 0) {
+		r = s_decode(n->s_row_mem[rows->mem]);
+		lb = r > lb ? r : lb;
+	}
+	return lb;
 }
 
 struct first_ctx {
 	const struct fitidx *x;
-	const struct res *need;
+	struct want need;
 	uint32_t from;
 	bool (*accept)(uint32_t leaf, void *ctx);
 	void *ctx;
@@ -174,7 +297,7 @@ first(const struct first_ctx *f, uint32_t l, uint32_t r)
 	uint32_t m;
 	int64_t got;
 
-	if (r < f->from || !fits(f->need, &f->x->nodes[node_id(l, r)]))
+	if (r < f->from || !fits(&f->need, &f->x->nodes[node_id(l, r)]))
 		return -1;
 	if (l == r)
 		return !f->accept || f->accept(l, f->ctx) ? (int64_t)l : -1;
@@ -189,11 +312,12 @@ int
 fitidx_first_if(const struct fitidx *x, const struct res *need, uint32_t from,
     bool (*accept)(uint32_t leaf, void *ctx), void *ctx, uint32_t *ret)
 {
-	struct first_ctx f = {x, need, from, accept, ctx};
+	struct first_ctx f = { x, { need, -1 }, from, accept, ctx };
 	int64_t got;
 
 	if (x->cap == 0 || from >= x->cap)
 		return -ENOSPC;
+	want_init(&f.need, need);
 	got = first(&f, 0, x->cap - 1);
 	if (got < 0)
 		return -ENOSPC;
@@ -211,6 +335,7 @@ fitidx_first(const struct fitidx *x, const struct res *need, uint32_t from,
 struct best_ctx {
 	const struct fitidx *x;
 	const struct fitidx_query *q;
+	struct want need;
 	double best;
 	int64_t best_leaf;
 };
@@ -241,10 +366,10 @@ best(struct best_ctx *b, uint32_t l, uint32_t r, double bound)
 	m = l + (r - l) / 2;
 	a = node_id(l, m);
 	c = node_id(m + 1, r);
-	ba = fits(q->need, &b->x->nodes[a]) ? q->bound(&b->x->nodes[a], q->ctx)
-					    : -INFINITY;
-	bc = fits(q->need, &b->x->nodes[c]) ? q->bound(&b->x->nodes[c], q->ctx)
-					    : -INFINITY;
+	ba = fits(&b->need, &b->x->nodes[a]) ? q->bound(&b->x->nodes[a], q->ctx)
+					     : -INFINITY;
+	bc = fits(&b->need, &b->x->nodes[c]) ? q->bound(&b->x->nodes[c], q->ctx)
+					     : -INFINITY;
 	/* Visit the more promising child first; the left one on ties. */
 	if (bc > ba) {
 		if (bc > -INFINITY)
@@ -262,25 +387,22 @@ best(struct best_ctx *b, uint32_t l, uint32_t r, double bound)
 int
 fitidx_best(const struct fitidx *x, const struct fitidx_query *q, uint32_t *ret)
 {
-	struct best_ctx b = {x, q, -INFINITY, -1};
+	struct best_ctx b = { x, q, { NULL, -1 }, -INFINITY, -1 };
 	const struct fitnode *root;
 
 	if (x->cap == 0)
 		return -ENOSPC;
+	want_init(&b.need, q->need);
 	root = &x->nodes[node_id(0, x->cap - 1)];
-	if (!fits(q->need, root))
+	if (!fits(&b.need, root))
 		return -ENOSPC;
+	/* Depth first, the more promising child first: a best-first frontier
+	 * expanded fewer nodes in measurements but cost more per node. */
 	best(&b, 0, x->cap - 1, q->bound(root, q->ctx));
 	if (b.best_leaf < 0)
 		return -ENOSPC;
 	*ret = (uint32_t)b.best_leaf;
 	return 0;
-}
-
-const struct fitnode *
-fitidx_root(const struct fitidx *x)
-{
-	return x->cap ? &x->nodes[node_id(0, x->cap - 1)] : NULL;
 }
 
 size_t

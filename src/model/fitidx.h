@@ -9,9 +9,8 @@
 #include <stdint.h>
 
 /*
- * What the index knows of one host. `free` is -1 in every dimension for a
- * host that takes no VMs. The rest feeds strategies' score bounds:
- *   s        = sum over dimensions of free/limit (relative free room);
+ * What the index knows of one host. The rest feeds strategies' bounds:
+ *   s        = sum over dimensions of free/limit (relative free room, 0..4);
  *   inv_lim  = 1/limit per dimension (0 where the limit is 0);
  *   perf     = performance factor in thousandths;
  *   load     = max over dimensions of alloc/limit.
@@ -24,22 +23,49 @@ struct fitleaf {
 	double load;
 };
 
-/* A node summarises its subtree; floats are rounded so that every field is
- * a valid bound (maxima rounded up, minima rounded down). 64 bytes. */
+/* The grid a node's `shape` and `s_row_*` summaries use. */
+#define FIT_CPU_LEVELS 8 /* 500m doubling to 64 cores */
+#define FIT_MEM_LEVELS 16 /* 512 MiB growing by sqrt 2 to 90 GiB */
+
+/*
+ * A node summarises its subtree so that every field is a valid bound
+ * (maxima rounded up, minima rounded down):
+ *   max      per-dimension maximum of free room, saturated at INT32_MAX
+ *            (which then bounds nothing) and -1 when no host below is up;
+ *   shape    which (cpu, memory) pairs one single host below can hold
+ *            together, on the grid: bit i*16+j is set when a host has
+ *            cpu >= CPU[i] and memory >= MEM[j] free. Maxima alone let a
+ *            subtree look roomy when one host has the CPU and another the
+ *            memory; a demand rounded down to the grid whose bit is clear
+ *            fits no host below;
+ *   s_min/s_max  range of s;
+ *   s_row_cpu[i] lower bound of s over hosts with cpu >= CPU[i] free, and
+ *   s_row_mem[j] over hosts with memory >= MEM[2j] free, quantised (see
+ *            fitnode_s_min_fit): the least relative room among hosts that
+ *            might hold a demand, which hosts too full to hold it cannot
+ *            drag down;
+ *   inv_lim_min/max, perf_max, load_min.
+ * 96 bytes.
+ */
 struct fitnode {
-	int64_t max[RES_NDIM];
+	int32_t max[RES_NDIM];
+	uint64_t shape[2];
 	float s_min, s_max;
+	float inv_lim_min[RES_NDIM];
 	float inv_lim_max[RES_NDIM];
 	uint32_t perf_max;
 	float load_min;
+	uint8_t s_row_cpu[FIT_CPU_LEVELS];
+	uint8_t s_row_mem[FIT_CPU_LEVELS];
 };
 
 /*
  * A segment tree over host ids in the (l + r) | (l != r) layout: a range of
- * `cap` leaves takes 2 * cap nodes, and capacity grows by a quarter, so the
- * index holds at most 2.5 nodes (160 bytes) per host. A subtree whose maxima
- * cannot hold a demand is skipped whole, so queries descend instead of
- * scanning. Owned by a cluster; embedded: fitidx_init / fitidx_done.
+ * `cap` leaves takes 2 * cap nodes, and capacity grows by an eighth, so the
+ * index holds at most 2.25 nodes (216 bytes) per host.
+ * Subtrees that cannot hold a demand are skipped whole, so queries descend
+ * instead of scanning. Owned by a cluster; embedded: fitidx_init /
+ * fitidx_done.
  */
 struct fitidx {
 	uint32_t cap; /* leaves: ids [0, cap) */
@@ -47,7 +73,8 @@ struct fitidx {
 };
 
 /* A best-host query: maximise score over leaves that fit `need` and pass
- * accept; bound(node) must be >= score of every leaf below it. */
+ * accept; bound(node) must be >= the score of every leaf below it that can
+ * hold need. */
 struct fitidx_query {
 	const struct res *need;
 	double (*bound)(const struct fitnode *n, void *ctx);
@@ -84,8 +111,16 @@ fitidx_first_if(const struct fitidx *x, const struct res *need, uint32_t from,
 int fitidx_best(
     const struct fitidx *x, const struct fitidx_query *q, uint32_t *ret);
 
-/* The summary of the whole index (the root), or NULL when empty. */
-const struct fitnode *fitidx_root(const struct fitidx *x);
+/* The rows of s_row_cpu / s_row_mem that cover every host able to hold a
+ * demand (-1: none applies); computed once per query. */
+struct fit_rows {
+	int8_t cpu, mem;
+};
+void fit_rows_of(const struct res *need, struct fit_rows *ret);
+
+/* A lower bound of s over the hosts below n that could hold the demand
+ * whose rows are given: the larger of s_min and those rows. */
+double fitnode_s_min_fit(const struct fitnode *n, const struct fit_rows *rows);
 
 /* Bytes the index holds. */
 size_t fitidx_bytes(const struct fitidx *x);

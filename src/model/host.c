@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-static const char *const state_names[HOST_NSTATES] = {
-    "up", "maintenance", "down"};
+static const char *const state_names[HOST_NSTATES] = { "up", "maintenance",
+	"down" };
 
 const char *
 host_state_name(enum host_state s)

@@ -7,10 +7,12 @@
 
 __extension__ typedef __int128 i128;
 
-static const char *const dim_names[RES_NDIM] = {"cpu", "memory", "disk", "net"};
-static const char *const dim_keys[RES_NDIM] = {
-    "cpu_milli", "memory_mib", "disk_gib", "net_mbps"};
-static const char *const dim_units[RES_NDIM] = {"m", " MiB", " GiB", " Mbit/s"};
+static const char *const dim_names[RES_NDIM] = { "cpu", "memory", "disk",
+	"net" };
+static const char *const dim_keys[RES_NDIM] = { "cpu_milli", "memory_mib",
+	"disk_gib", "net_mbps" };
+static const char *const dim_units[RES_NDIM] = { "m", " MiB", " GiB",
+	" Mbit/s" };
 
 const char *
 res_dim_name(enum res_dim d)

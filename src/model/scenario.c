@@ -14,15 +14,15 @@
 
 #define PARAMS_TEXT_MAX 1024
 
-static const char *const top_keys[] = {"description", "preset", "allocation",
-    "scheduling", "seed", "n_plus_one", "hosts", "vms", NULL};
-static const char *const host_keys[] = {"name", "count", "cpu_milli",
-    "memory_mib", "disk_gib", "net_mbps", "overcommit", "state", "perf",
-    "labels", NULL};
-static const char *const vm_keys[] = {"name", "count", "cpu_milli",
-    "memory_mib", "disk_gib", "net_mbps", "priority", "perf_class", "affinity",
-    "anti_affinity", "ha", "requires", "host", NULL};
-static const char *const dim_short[] = {"cpu", "memory", "disk", "net", NULL};
+static const char *const top_keys[] = { "description", "preset", "allocation",
+	"scheduling", "seed", "n_plus_one", "hosts", "vms", NULL };
+static const char *const host_keys[] = { "name", "count", "cpu_milli",
+	"memory_mib", "disk_gib", "net_mbps", "overcommit", "state", "perf",
+	"labels", NULL };
+static const char *const vm_keys[] = { "name", "count", "cpu_milli",
+	"memory_mib", "disk_gib", "net_mbps", "priority", "perf_class",
+	"affinity", "anti_affinity", "ha", "requires", "host", NULL };
+static const char *const dim_short[] = { "cpu", "memory", "disk", "net", NULL };
 
 /* Parser state beyond the scenario itself. */
 struct pctx {
@@ -197,8 +197,8 @@ parse_host(struct pctx *x, const json_t *o, const char *path, struct diag *d)
 {
 	struct cluster *c = x->s->cluster;
 	uint32_t *total = &x->n_hosts;
-	struct host_spec s = {0};
-	struct labels labels = {0};
+	struct host_spec s = { 0 };
+	struct labels labels = { 0 };
 	const json_t *oc;
 	const char *name, *state;
 	char p[256], nm[CLUSTER_NAME_MAX + 16];
@@ -282,8 +282,8 @@ parse_vm(struct pctx *x, const json_t *o, const char *path, struct diag *d)
 	struct scenario *sc = x->s;
 	struct cluster *c = sc->cluster;
 	uint32_t *total = &x->n_vms;
-	struct vm_spec s = {0};
-	struct labels req = {0};
+	struct vm_spec s = { 0 };
+	struct labels req = { 0 };
 	const char *name, *str, *on = NULL;
 	char p[256], nm[CLUSTER_NAME_MAX + 16];
 	host_id h = HOST_NONE;
@@ -401,8 +401,8 @@ static int
 parse_choice(const json_t *top, const char *key, const char *name_key,
     struct scenario_choice *ret, struct diag *d)
 {
-	static const char *const keys_alloc[] = {"strategy", "params", NULL};
-	static const char *const keys_sched[] = {"policy", "params", NULL};
+	static const char *const keys_alloc[] = { "strategy", "params", NULL };
+	static const char *const keys_sched[] = { "policy", "params", NULL };
 	const json_t *v = json_object_get(top, key), *pv;
 	char buf[PARAMS_TEXT_MAX], p[256], q[320];
 	const char *k, *name;
@@ -494,7 +494,7 @@ parse_choice(const json_t *top, const char *key, const char *name_key,
 static int
 parse_top(struct scenario *s, const json_t *top, struct diag *d)
 {
-	struct pctx x = {.s = s};
+	struct pctx x = { .s = s };
 	const json_t *hosts, *vms;
 	char p[64];
 	int64_t seed;

@@ -3,9 +3,10 @@
 
 #include <string.h>
 
-static const char *const state_names[VM_NSTATES] = {
-    "pending", "queued", "running", "stopped", "failed", "deleted"};
-static const char *const perf_names[PERF_NCLASSES] = {"low", "normal", "high"};
+static const char *const state_names[VM_NSTATES] = { "pending", "queued",
+	"running", "stopped", "failed", "deleted" };
+static const char *const perf_names[PERF_NCLASSES] = { "low", "normal",
+	"high" };
 
 static int
 lookup(const char *const *names, int n, const char *s)

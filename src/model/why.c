@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[WHY_NKINDS] = {
-    "state", "label", "affinity", "anti-affinity", "capacity", "reserve"};
+static const char *const kind_names[WHY_NKINDS] = { "state", "label",
+	"affinity", "anti-affinity", "capacity", "reserve" };
 
 void
 why_init(struct why *w)

@@ -16,8 +16,8 @@ bf_place(void *state, const struct cluster *c, vm_id v,
 }
 
 const struct place_ops place_best_fit = {
-    .name = "best-fit",
-    .summary = "need-based: the host left tightest, room left summed over "
-	       "dimensions as shares of each limit",
-    .place = bf_place,
+	.name = "best-fit",
+	.summary = "need-based: the host left tightest, room left summed over "
+		   "dimensions as shares of each limit",
+	.place = bf_place,
 };

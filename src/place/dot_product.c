@@ -1,6 +1,8 @@
 /* dot_product.c - vector packing by the dot product of demand and free room. */
 #include "place/registry.h"
 
+#include <math.h>
+
 /*
  * Panigrahy et al.'s DotProduct heuristic for multi-resource packing: the
  * host whose free vector is best aligned with the demand, both normalised
@@ -19,9 +21,14 @@ dp_bound(const struct fitnode *n, void *ctx)
 	const struct dp_ctx *p = ctx;
 	double ub = 0;
 
-	for (int d = 0; d < RES_NDIM; d++)
+	for (int d = 0; d < RES_NDIM; d++) {
+		if (p->x->v[d] == 0)
+			continue;
+		if (n->max[d] == INT32_MAX) /* saturated: no bound */
+			return INFINITY;
 		ub += (double)p->x->v[d] * (double)n->max[d] *
 		    (double)n->inv_lim_max[d] * (double)n->inv_lim_max[d];
+	}
 	return ub;
 }
 
@@ -43,8 +50,8 @@ static int
 dp_place(void *state, const struct cluster *c, vm_id v,
     struct place_decision *ret, struct why *why)
 {
-	struct dp_ctx p = {c, &cluster_vm(c, v)->demand};
-	struct cluster_scorer s = {dp_bound, dp_score, &p};
+	struct dp_ctx p = { c, &cluster_vm(c, v)->demand };
+	struct cluster_scorer s = { dp_bound, dp_score, &p };
 
 	(void)state;
 	if (cluster_find_best(c, v, &s, &ret->host) == 0)
@@ -53,8 +60,8 @@ dp_place(void *state, const struct cluster *c, vm_id v,
 }
 
 const struct place_ops place_dot_product = {
-    .name = "dot-product",
-    .summary = "vector packing: the host whose free room (per dimension, "
-	       "as a share of its limit) best aligns with the demand",
-    .place = dp_place,
+	.name = "dot-product",
+	.summary = "vector packing: the host whose free room (per dimension, "
+		   "as a share of its limit) best aligns with the demand",
+	.place = dp_place,
 };

@@ -14,7 +14,7 @@ ff_place(void *state, const struct cluster *c, vm_id v,
 }
 
 const struct place_ops place_first_fit = {
-    .name = "first-fit",
-    .summary = "need-based: the first host, in host order, that has room",
-    .place = ff_place,
+	.name = "first-fit",
+	.summary = "need-based: the first host, in host order, that has room",
+	.place = ff_place,
 };

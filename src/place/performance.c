@@ -18,16 +18,16 @@
  * minus the same penalties at the subtree's lowest current load.
  */
 static const struct param_spec perf_params[] = {
-    {"target", PARAM_DOUBLE, "0.8", 0.05, 1.0, NULL,
-	"utilisation a host should not exceed"},
-    {"headroom", PARAM_DOUBLE, "0.2", 0.0, 0.9, NULL,
-	"extra room kept free for high-class VMs"},
-    {"perf_weight", PARAM_DOUBLE, "1.0", 0.0, 100.0, NULL,
-	"weight of host speed in the score"},
-    {"spread", PARAM_DOUBLE, "1.0", 0.0, 100.0, NULL,
-	"weight of utilisation (spreads load)"},
-    {"hot", PARAM_DOUBLE, "10.0", 0.0, 1000.0, NULL,
-	"penalty per unit of utilisation above the target"},
+	{ "target", PARAM_DOUBLE, "0.8", 0.05, 1.0, NULL,
+	    "utilisation a host should not exceed" },
+	{ "headroom", PARAM_DOUBLE, "0.2", 0.0, 0.9, NULL,
+	    "extra room kept free for high-class VMs" },
+	{ "perf_weight", PARAM_DOUBLE, "1.0", 0.0, 100.0, NULL,
+	    "weight of host speed in the score" },
+	{ "spread", PARAM_DOUBLE, "1.0", 0.0, 100.0, NULL,
+	    "weight of utilisation (spreads load)" },
+	{ "hot", PARAM_DOUBLE, "10.0", 0.0, 1000.0, NULL,
+	    "penalty per unit of utilisation above the target" },
 };
 
 struct perf_state {
@@ -107,8 +107,8 @@ perf_place(void *state, const struct cluster *c, vm_id v,
 {
 	const struct perf_state *p = state;
 	const struct vm *vm = cluster_vm(c, v);
-	struct perf_ctx k = {p, c, &vm->demand, 0, 0};
-	struct cluster_scorer s = {perf_bound, perf_score, &k};
+	struct perf_ctx k = { p, c, &vm->demand, 0, 0 };
+	struct cluster_scorer s = { perf_bound, perf_score, &k };
 
 	switch (vm->perf) {
 	case PERF_HIGH:
@@ -130,12 +130,12 @@ perf_place(void *state, const struct cluster *c, vm_id v,
 }
 
 const struct place_ops place_performance = {
-    .name = "performance",
-    .summary = "performance-based: fast hosts for high-class VMs, slow "
-	       "ones for low, load spread below a target utilisation",
-    .params = perf_params,
-    .n_params = ELEMENTSOF(perf_params),
-    .init = perf_init,
-    .fini = perf_fini,
-    .place = perf_place,
+	.name = "performance",
+	.summary = "performance-based: fast hosts for high-class VMs, slow "
+		   "ones for low, load spread below a target utilisation",
+	.params = perf_params,
+	.n_params = ELEMENTSOF(perf_params),
+	.init = perf_init,
+	.fini = perf_fini,
+	.place = perf_place,
 };

@@ -134,7 +134,7 @@ static double
 tight_bound(const struct fitnode *n, void *ctx)
 {
 	const struct place_tight *t = ctx;
-	double lo = n->s_min;
+	double lo = fitnode_s_min_fit(n, &t->rows);
 
 	for (int d = 0; d < RES_NDIM; d++)
 		lo -= (double)t->x->v[d] * n->inv_lim_max[d];
@@ -161,6 +161,7 @@ place_tight_scorer(struct place_tight *t, const struct cluster *c,
 {
 	t->c = c;
 	t->x = x;
+	fit_rows_of(x, &t->rows);
 	ret->bound = tight_bound;
 	ret->score = tight_score;
 	ret->ctx = t;

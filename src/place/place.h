@@ -73,6 +73,7 @@ int place_refuse(const struct cluster *c, vm_id v, struct why *why);
 struct place_tight {
 	const struct cluster *c;
 	const struct res *x;
+	struct fit_rows rows;
 };
 
 /* Fills *ret to score hosts by tightness for demand x; t holds the state

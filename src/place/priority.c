@@ -153,10 +153,13 @@ static int
 preempt(const struct cluster *c, vm_id v, struct place_decision *ret)
 {
 	const struct vm *vm = cluster_vm(c, v);
-	struct choice best = {.host = HOST_NONE, .k = UINT32_MAX};
-	struct cand *cd = malloc(CAND_MAX * sizeof(*cd));
+	struct choice best = { .host = HOST_NONE, .k = UINT32_MAX };
+	struct cand *cd;
 	int r = 0;
 
+	if (vm->priority <= cluster_min_running_priority(c))
+		return -ENOSPC; /* nothing runs below it */
+	cd = malloc(CAND_MAX * sizeof(*cd));
 	if (!cd)
 		return -ENOMEM;
 	for (host_id h = 0; h < c->n_hosts; h++) {
@@ -173,8 +176,8 @@ preempt(const struct cluster *c, vm_id v, struct place_decision *ret)
 
 			if (xv->priority >= vm->priority)
 				continue;
-			cd[n++] = (struct cand){
-			    x, xv->priority, share(hs, &xv->demand)};
+			cd[n++] = (struct cand){ x, xv->priority,
+				share(hs, &xv->demand) };
 			res_add(&room, &xv->demand, &room);
 		}
 		if (n == 0 || !res_fits(&vm->demand, &room))
@@ -219,9 +222,9 @@ pr_place(void *state, const struct cluster *c, vm_id v,
 }
 
 const struct place_ops place_priority = {
-    .name = "priority",
-    .summary = "priority-based: best fit, else preempt the fewest "
-	       "lower-priority VMs on one host (least work lost)",
-    .batch_by_priority = true,
-    .place = pr_place,
+	.name = "priority",
+	.summary = "priority-based: best fit, else preempt the fewest "
+		   "lower-priority VMs on one host (least work lost)",
+	.batch_by_priority = true,
+	.place = pr_place,
 };

@@ -44,10 +44,10 @@ rnd_place(void *state, const struct cluster *c, vm_id v,
 }
 
 const struct place_ops place_random = {
-    .name = "random",
-    .summary = "baseline: the first host with room from a seeded random "
-	       "starting point",
-    .init = rnd_init,
-    .fini = rnd_fini,
-    .place = rnd_place,
+	.name = "random",
+	.summary = "baseline: the first host with room from a seeded random "
+		   "starting point",
+	.init = rnd_init,
+	.fini = rnd_fini,
+	.place = rnd_place,
 };

@@ -2,13 +2,13 @@
 #include "place/registry.h"
 
 static const struct place_ops *const registry[] = {
-    &place_best_fit,
-    &place_dot_product,
-    &place_first_fit,
-    &place_performance,
-    &place_priority,
-    &place_random,
-    &place_worst_fit,
+	&place_best_fit,
+	&place_dot_product,
+	&place_first_fit,
+	&place_performance,
+	&place_priority,
+	&place_random,
+	&place_worst_fit,
 };
 
 const struct place_ops *const *

@@ -2,8 +2,8 @@
 #include "sched/registry.h"
 
 static const struct param_spec fcfs_params[] = {
-    {"backfill", PARAM_BOOL, "false", 0, 0, NULL,
-	"let later VMs start when the head of the queue does not fit"},
+	{ "backfill", PARAM_BOOL, "false", 0, 0, NULL,
+	    "let later VMs start when the head of the queue does not fit" },
 };
 
 static int
@@ -33,11 +33,11 @@ fcfs_pick(void *state, const struct cluster *c, const struct sched_queue *q,
 }
 
 const struct sched_ops sched_fcfs = {
-    .name = "fcfs",
-    .summary = "first come, first served: arrival order; the head of the "
-	       "queue blocks the rest",
-    .params = fcfs_params,
-    .n_params = ELEMENTSOF(fcfs_params),
-    .init = fcfs_init,
-    .pick = fcfs_pick,
+	.name = "fcfs",
+	.summary = "first come, first served: arrival order; the head of the "
+		   "queue blocks the rest",
+	.params = fcfs_params,
+	.n_params = ELEMENTSOF(fcfs_params),
+	.init = fcfs_init,
+	.pick = fcfs_pick,
 };

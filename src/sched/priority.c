@@ -2,8 +2,8 @@
 #include "sched/registry.h"
 
 static const struct param_spec prio_params[] = {
-    {"backfill", PARAM_BOOL, "false", 0, 0, NULL,
-	"let lower-priority VMs start when a higher one does not fit"},
+	{ "backfill", PARAM_BOOL, "false", 0, 0, NULL,
+	    "let lower-priority VMs start when a higher one does not fit" },
 };
 
 static int
@@ -36,11 +36,11 @@ prio_pick(void *state, const struct cluster *c, const struct sched_queue *q,
 }
 
 const struct sched_ops sched_priority = {
-    .name = "priority",
-    .summary = "highest priority first, first come first served among "
-	       "equals; a blocked VM blocks lower ones",
-    .params = prio_params,
-    .n_params = ELEMENTSOF(prio_params),
-    .init = prio_init,
-    .pick = prio_pick,
+	.name = "priority",
+	.summary = "highest priority first, first come first served among "
+		   "equals; a blocked VM blocks lower ones",
+	.params = prio_params,
+	.n_params = ELEMENTSOF(prio_params),
+	.init = prio_init,
+	.pick = prio_pick,
 };

@@ -2,9 +2,9 @@
 #include "sched/registry.h"
 
 static const struct sched_ops *const registry[] = {
-    &sched_fcfs,
-    &sched_priority,
-    &sched_rr,
+	&sched_fcfs,
+	&sched_priority,
+	&sched_rr,
 };
 
 const struct sched_ops *const *

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 static const struct param_spec rr_params[] = {
-    {"slice_s", PARAM_DOUBLE, "60", 0.001, 86400.0, NULL,
-	"seconds a VM runs while others wait before it yields its place"},
+	{ "slice_s", PARAM_DOUBLE, "60", 0.001, 86400.0, NULL,
+	    "seconds a VM runs while others wait before it yields its place" },
 };
 
 struct rr {
@@ -61,13 +61,13 @@ rr_slice_ns(void *state)
 }
 
 const struct sched_ops sched_rr = {
-    .name = "rr",
-    .summary = "round robin: waiting and running VMs take turns in time "
-	       "slices of slice_s seconds",
-    .params = rr_params,
-    .n_params = ELEMENTSOF(rr_params),
-    .init = rr_init,
-    .fini = rr_fini,
-    .pick = rr_pick,
-    .slice_ns = rr_slice_ns,
+	.name = "rr",
+	.summary = "round robin: waiting and running VMs take turns in time "
+		   "slices of slice_s seconds",
+	.params = rr_params,
+	.n_params = ELEMENTSOF(rr_params),
+	.init = rr_init,
+	.fini = rr_fini,
+	.pick = rr_pick,
+	.slice_ns = rr_slice_ns,
 };

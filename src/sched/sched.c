@@ -141,7 +141,7 @@ sched_pick_sorted(const struct cluster *c, const struct sched_queue *q,
 		goto out;
 	}
 	for (uint32_t i = 0; i < q->n; i++)
-		k[i] = (struct keyed){&q->v[i], i};
+		k[i] = (struct keyed){ &q->v[i], i };
 	for (uint32_t w = 1; w < q->n; w *= 2) {
 		for (uint32_t lo = 0; lo < q->n; lo += 2 * w) {
 			uint32_t mid = lo + w < q->n ? lo + w : q->n;

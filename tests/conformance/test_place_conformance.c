@@ -18,9 +18,9 @@
 static struct cluster *
 random_cluster(struct rng *r, uint32_t *ret_nv)
 {
-	static const char *const groups[] = {"g0", "g1", "g2"};
+	static const char *const groups[] = { "g0", "g1", "g2" };
 	struct cluster *c;
-	struct labels zone[2] = {{0}, {0}};
+	struct labels zone[2] = { { 0 }, { 0 } };
 	uint32_t nh = 1 + (uint32_t)rng_below(r, 30);
 	uint32_t nv = (uint32_t)rng_below(r, 5 * nh + 2);
 	char name[32];
@@ -29,12 +29,12 @@ random_cluster(struct rng *r, uint32_t *ret_nv)
 	labels_set(&zone[1], "zone", "b");
 	cluster_new(&c);
 	for (uint32_t i = 0; i < nh; i++) {
-		struct host_spec s = {.name = name};
+		struct host_spec s = { .name = name };
 
 		snprintf(name, sizeof(name), "h%u", i);
-		s.cap = (struct res){
-		    {rng_range(r, 500, 16000), rng_range(r, 512, 65536),
-			rng_range(r, 0, 500), rng_range(r, 0, 10000)}};
+		s.cap = (struct res){ { rng_range(r, 500, 16000),
+		    rng_range(r, 512, 65536), rng_range(r, 0, 500),
+		    rng_range(r, 0, 10000) } };
 		for (int d = 0; d < RES_NDIM; d++)
 			s.overcommit_milli[d] = rng_below(r, 3)
 			    ? 1000
@@ -45,12 +45,12 @@ random_cluster(struct rng *r, uint32_t *ret_nv)
 		cluster_add_host(c, &s, NULL);
 	}
 	for (uint32_t i = 0; i < nv; i++) {
-		struct vm_spec s = {.name = name};
+		struct vm_spec s = { .name = name };
 
 		snprintf(name, sizeof(name), "v%u", i);
-		s.demand = (struct res){
-		    {rng_range(r, 100, 4000), rng_range(r, 128, 16384),
-			rng_range(r, 0, 100), rng_range(r, 0, 2000)}};
+		s.demand = (struct res){ { rng_range(r, 100, 4000),
+		    rng_range(r, 128, 16384), rng_range(r, 0, 100),
+		    rng_range(r, 0, 2000) } };
 		s.priority = (int32_t)rng_range(r, -5, 5);
 		s.perf = (enum perf_class)rng_below(r, PERF_NCLASSES);
 		if (rng_below(r, 6) == 0)

@@ -13,17 +13,17 @@ static struct cluster *
 cluster_with_vms(struct rng *r, uint32_t n)
 {
 	struct cluster *c;
-	struct host_spec h = {.name = "h", .cap = {{4000, 8192, 0, 0}}};
+	struct host_spec h = { .name = "h", .cap = { { 4000, 8192, 0, 0 } } };
 	char name[16];
 
 	cluster_new(&c);
 	cluster_add_host(c, &h, NULL);
 	for (uint32_t i = 0; i < n; i++) {
-		struct vm_spec s = {.name = name};
+		struct vm_spec s = { .name = name };
 
 		snprintf(name, sizeof(name), "v%u", i);
-		s.demand = (struct res){
-		    {rng_range(r, 100, 3000), rng_range(r, 128, 4096), 0, 0}};
+		s.demand = (struct res){ { rng_range(r, 100, 3000),
+		    rng_range(r, 128, 4096), 0, 0 } };
 		s.priority = (int32_t)rng_range(r, -3, 3);
 		cluster_add_vm(c, &s, NULL);
 	}
@@ -50,16 +50,16 @@ main(void)
 		for (uint64_t seed = 1; s && seed <= 200; seed++) {
 			struct rng r;
 			struct sched_entry q[64];
-			struct sched_queue sq = {q, 0};
+			struct sched_queue sq = { q, 0 };
 			struct sched_pick a, b;
-			bool seen[64] = {false};
+			bool seen[64] = { false };
 			struct cluster *c;
 
 			rng_init(&r, seed);
 			sq.n = (uint32_t)rng_below(&r, 64);
 			c = cluster_with_vms(&r, sq.n);
 			for (uint32_t i = 0; i < sq.n; i++)
-				q[i] = (struct sched_entry){i, i * 10, i};
+				q[i] = (struct sched_entry){ i, i * 10, i };
 			sched_pick_init(&a);
 			sched_pick_init(&b);
 			scheduler_pick(s, c, &sq, 1000, &a);
@@ -87,18 +87,18 @@ main(void)
 		struct rng r;
 		struct cluster *c;
 		struct sched_entry q[5];
-		struct sched_queue sq = {q, 5};
+		struct sched_queue sq = { q, 5 };
 		struct sched_pick p;
 		struct scheduler *s = NULL;
-		static const int32_t prio[5] = {0, 5, 0, 5, -1};
-		static const uint32_t want[5] = {1, 3, 0, 2, 4};
+		static const int32_t prio[5] = { 0, 5, 0, 5, -1 };
+		static const uint32_t want[5] = { 1, 3, 0, 2, 4 };
 		bool order = true;
 
 		rng_init(&r, 9);
 		c = cluster_with_vms(&r, 5);
 		for (uint32_t i = 0; i < 5; i++) {
 			c->vms[i].priority = prio[i];
-			q[i] = (struct sched_entry){i, 0, i};
+			q[i] = (struct sched_entry){ i, 0, i };
 		}
 		sched_pick_init(&p);
 		scheduler_new("priority", NULL, 0, &s, &d);

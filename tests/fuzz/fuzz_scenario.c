@@ -12,7 +12,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct scenario *s = NULL;
-	struct diag d = {0};
+	struct diag d = { 0 };
 	int r;
 
 	r = scenario_parse((const char *)data, size, &s, &d);

@@ -30,7 +30,7 @@ consistent(const struct cluster *c)
 {
 	for (host_id h = 0; h < c->n_hosts; h++) {
 		const struct host *hs = cluster_host(c, h);
-		struct res sum = {{0}};
+		struct res sum = { { 0 } };
 		uint32_t n = 0;
 
 		for (vm_id v = hs->first_vm; v != VM_NONE;
@@ -134,7 +134,7 @@ test_random_sequences(void)
 
 		cluster_new(&c);
 		for (uint32_t i = 0; i < nh; i++) {
-			struct host_spec s = {.name = name};
+			struct host_spec s = { .name = name };
 
 			snprintf(name, sizeof(name), "h%u", i);
 			random_res(&r, &s.cap, 200);
@@ -147,7 +147,7 @@ test_random_sequences(void)
 				cons = false;
 		}
 		for (uint32_t i = 0; i < nv; i++) {
-			struct vm_spec s = {.name = name};
+			struct vm_spec s = { .name = name };
 
 			snprintf(name, sizeof(name), "v%u", i);
 			random_res(&r, &s.demand, 80);
@@ -219,7 +219,7 @@ test_preempt_agrees(void)
 
 		cluster_new(&c);
 		for (uint32_t i = 0; i < nh; i++) {
-			struct host_spec s = {.name = name};
+			struct host_spec s = { .name = name };
 
 			snprintf(name, sizeof(name), "h%u", i);
 			random_res(&r, &s.cap, 300);
@@ -228,7 +228,7 @@ test_preempt_agrees(void)
 		if (k % 2)
 			cluster_set_n_plus_one(c, true);
 		for (uint32_t i = 0; i < nv; i++) {
-			struct vm_spec s = {.name = name};
+			struct vm_spec s = { .name = name };
 
 			snprintf(name, sizeof(name), "v%u", i);
 			random_res(&r, &s.demand, 100);
@@ -278,11 +278,12 @@ test_preempt_agrees(void)
 static void
 test_index_size(void)
 {
-	static const uint32_t sizes[] = {1000, 10000, 100000};
+	static const uint32_t sizes[] = { 1000, 10000, 100000 };
 
 	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
 		struct cluster *c;
-		struct host_spec s = {.cap = {{16000, 65536, 1000, 10000}}};
+		struct host_spec s = { .cap = {
+					   { 16000, 65536, 1000, 10000 } } };
 		char name[32];
 
 		s.name = name;
@@ -303,8 +304,8 @@ static struct cluster *
 small_cluster(void)
 {
 	struct cluster *c;
-	struct labels zone_a = {0}, zone_b = {0};
-	struct host_spec h = {.cap = {{1000, 1024, 0, 0}}};
+	struct labels zone_a = { 0 }, zone_b = { 0 };
+	struct host_spec h = { .cap = { { 1000, 1024, 0, 0 } } };
 
 	labels_set(&zone_a, "zone", "a");
 	labels_set(&zone_b, "zone", "b");
@@ -327,8 +328,8 @@ static void
 test_constraints(void)
 {
 	struct cluster *c = small_cluster();
-	struct labels want_b = {0};
-	struct vm_spec s = {.demand = {{500, 256, 0, 0}}};
+	struct labels want_b = { 0 };
+	struct vm_spec s = { .demand = { { 500, 256, 0, 0 } } };
 	vm_id a, b, w1, w2, z, big;
 	host_id h;
 	struct why w;
@@ -416,8 +417,8 @@ static void
 test_bad_specs(void)
 {
 	struct cluster *c;
-	struct host_spec h = {.name = "x", .cap = {{1, 1, 0, 0}}};
-	struct vm_spec v = {.name = "v", .demand = {{1, 1, 0, 0}}};
+	struct host_spec h = { .name = "x", .cap = { { 1, 1, 0, 0 } } };
+	struct vm_spec v = { .name = "v", .demand = { { 1, 1, 0, 0 } } };
 
 	cluster_new(&c);
 	h.name = "";

@@ -13,7 +13,7 @@ static void
 test_rng(void)
 {
 	struct rng a, b;
-	uint64_t counts[10] = {0};
+	uint64_t counts[10] = { 0 };
 	bool same = true, in_range = true;
 
 	rng_init(&a, 42);
@@ -123,20 +123,20 @@ test_u32map(void)
 	u32map_done(&m);
 }
 
-static const char *const modes[] = {"a", "b", NULL};
+static const char *const modes[] = { "a", "b", NULL };
 static const struct param_spec spec[] = {
-    {"target", PARAM_DOUBLE, "0.8", 0, 1, NULL, "utilisation target"},
-    {"slots", PARAM_INT, "4", 1, 64, NULL, "slots"},
-    {"strict", PARAM_BOOL, "false", 0, 0, NULL, "strict"},
-    {"mode", PARAM_ENUM, "a", 0, 0, modes, "mode"},
-    {"tag", PARAM_STRING, "x", 0, 0, NULL, "tag"},
+	{ "target", PARAM_DOUBLE, "0.8", 0, 1, NULL, "utilisation target" },
+	{ "slots", PARAM_INT, "4", 1, 64, NULL, "slots" },
+	{ "strict", PARAM_BOOL, "false", 0, 0, NULL, "strict" },
+	{ "mode", PARAM_ENUM, "a", 0, 0, modes, "mode" },
+	{ "tag", PARAM_STRING, "x", 0, 0, NULL, "tag" },
 };
 
 static void
 test_params(void)
 {
 	struct params p;
-	struct diag d = {0};
+	struct diag d = { 0 };
 
 	ok(params_init(&p, spec, 5, &d) == 0, "defaults parse");
 	ok(params_double(&p, "target") == 0.8 && params_int(&p, "slots") == 4 &&
@@ -171,13 +171,13 @@ test_params(void)
 static void
 test_jv(void)
 {
-	struct diag d = {0};
+	struct diag d = { 0 };
 	json_t *j = NULL;
 	int64_t i;
 	double x;
 	const char *s;
 	bool b;
-	static const char *const allowed[] = {"a", "b", NULL};
+	static const char *const allowed[] = { "a", "b", NULL };
 	const char *src;
 
 	is_int(jv_parse("{\"a\":", 5, &j, &d), -EINVAL, "truncated JSON");

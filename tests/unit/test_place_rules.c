@@ -8,10 +8,11 @@ static const struct {
 	const char *name;
 	enum linear_rule rule;
 } rules[] = {
-    {"first-fit", LINEAR_FIRST_FIT}, {"best-fit", LINEAR_BEST_FIT},
-    {"worst-fit", LINEAR_WORST_FIT}, {"dot-product", LINEAR_DOT_PRODUCT},
-    {"performance", LINEAR_PERFORMANCE},
-    {"priority", LINEAR_BEST_FIT}, /* when nothing needs preempting */
+	{ "first-fit", LINEAR_FIRST_FIT }, { "best-fit", LINEAR_BEST_FIT },
+	{ "worst-fit", LINEAR_WORST_FIT },
+	{ "dot-product", LINEAR_DOT_PRODUCT },
+	{ "performance", LINEAR_PERFORMANCE },
+	{ "priority", LINEAR_BEST_FIT }, /* when nothing needs preempting */
 };
 
 static struct cluster *
@@ -22,12 +23,12 @@ heterogeneous(struct rng *r, uint32_t nh)
 
 	cluster_new(&c);
 	for (uint32_t i = 0; i < nh; i++) {
-		struct host_spec s = {.name = name};
+		struct host_spec s = { .name = name };
 
 		snprintf(name, sizeof(name), "h%u", i);
-		s.cap = (struct res){
-		    {rng_range(r, 2000, 64000), rng_range(r, 2048, 262144),
-			rng_range(r, 100, 2000), rng_range(r, 1000, 40000)}};
+		s.cap = (struct res){ { rng_range(r, 2000, 64000),
+		    rng_range(r, 2048, 262144), rng_range(r, 100, 2000),
+		    rng_range(r, 1000, 40000) } };
 		s.overcommit_milli[RES_CPU] =
 		    (uint32_t)rng_range(r, 1000, 4000);
 		s.perf_milli = (uint32_t)rng_range(r, 500, 2500);
@@ -60,17 +61,17 @@ main(void)
 			placer_new(rules[k].name, NULL, seed, &p, &d);
 			place_decision_init(&dec);
 			for (uint32_t i = 0; i < 6 * nh; i++) {
-				struct vm_spec s = {.name = (char[24]){0}};
+				struct vm_spec s = { .name = (char[24]){ 0 } };
 				vm_id v;
 				host_id want = HOST_NONE;
 				int rc, lr;
 
 				snprintf((char *)s.name, 24, "v%u", i);
 				s.demand =
-				    (struct res){{rng_range(&r, 100, 8000),
+				    (struct res){ { rng_range(&r, 100, 8000),
 					rng_range(&r, 128, 32768),
 					rng_range(&r, 0, 200),
-					rng_range(&r, 0, 4000)}};
+					rng_range(&r, 0, 4000) } };
 				s.perf = (enum perf_class)rng_below(&r, 3);
 				s.ha = rng_below(&r, 2);
 				cluster_add_vm(c, &s, &v);

@@ -82,10 +82,10 @@ main(void)
 		nh = 1 + (uint32_t)rng_below(&r, 4);
 		cluster_new(&c);
 		for (uint32_t i = 0; i < nh; i++) {
-			struct host_spec s = {.name = name};
+			struct host_spec s = { .name = name };
 
 			snprintf(name, sizeof(name), "h%u", i);
-			s.cap = (struct res){{4000, 8192, 100, 1000}};
+			s.cap = (struct res){ { 4000, 8192, 100, 1000 } };
 			cluster_add_host(c, &s, NULL);
 		}
 		if (seed % 4 == 0)
@@ -93,7 +93,7 @@ main(void)
 		placer_new("priority", NULL, seed, &p, &d);
 		place_decision_init(&dec);
 		for (uint32_t i = 0; i < 12 * nh; i++) {
-			struct vm_spec s = {.name = name};
+			struct vm_spec s = { .name = name };
 			vm_id v;
 			uint32_t bk;
 			double bl;
@@ -101,8 +101,9 @@ main(void)
 			int rc;
 
 			snprintf(name, sizeof(name), "v%u", i);
-			s.demand = (struct res){{rng_range(&r, 200, 2500),
-			    rng_range(&r, 256, 4096), rng_range(&r, 0, 30), 0}};
+			s.demand = (struct res){ { rng_range(&r, 200, 2500),
+			    rng_range(&r, 256, 4096), rng_range(&r, 0, 30),
+			    0 } };
 			s.priority = (int32_t)rng_range(&r, 0, 9);
 			s.ha = rng_below(&r, 2);
 			s.anti_affinity = rng_below(&r, 5) == 0 ? "g" : NULL;

@@ -4,7 +4,7 @@
 
 static struct res
 R(int64_t c, int64_t m, int64_t d, int64_t n) {
-	struct res r = {{c, m, d, n}};
+	struct res r = { { c, m, d, n } };
 	return r;
 }
 
@@ -12,10 +12,10 @@ int
 main(void)
 {
 	struct res a, b, t;
-	uint32_t one[RES_NDIM] = {1000, 1000, 1000, 1000};
-	uint32_t oc[RES_NDIM] = {4000, 1500, 1000, 1};
-	uint32_t bad[RES_NDIM] = {0, 1000, 1000, 1000};
-	uint32_t huge[RES_NDIM] = {RES_RATIO_MAX + 1, 1000, 1000, 1000};
+	uint32_t one[RES_NDIM] = { 1000, 1000, 1000, 1000 };
+	uint32_t oc[RES_NDIM] = { 4000, 1500, 1000, 1 };
+	uint32_t bad[RES_NDIM] = { 0, 1000, 1000, 1000 };
+	uint32_t huge[RES_NDIM] = { RES_RATIO_MAX + 1, 1000, 1000, 1000 };
 	char buf[128];
 	enum res_dim dim;
 
@@ -86,7 +86,7 @@ main(void)
 	ok(res_dim_parse("gpu", &dim) == -ENOENT, "unknown dimension");
 	res_format_value(RES_CPU, 1000, buf, sizeof(buf));
 	is_str(buf, "1000m", "cpu formats in millicores");
-	res_format(&(struct res){{1000, 512, 0, 0}}, buf, sizeof(buf));
+	res_format(&(struct res){ { 1000, 512, 0, 0 } }, buf, sizeof(buf));
 	is_str(buf, "cpu 1000m, memory 512 MiB, disk 0 GiB, net 0 Mbit/s",
 	    "vector formats");
 	return tap_done();

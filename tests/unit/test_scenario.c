@@ -13,100 +13,106 @@ struct bad_case {
 #define V(x) "{\"name\":\"" x "\",\"cpu_milli\":1000,\"memory_mib\":512}"
 
 static const struct bad_case bad[] = {
-    {"", "1:0: '[' or '{' expected near end of file"},
-    {"{\"hosts\":[" H, "1:59: ']' expected near end of file"},
-    {"[]", "(top level): must be an object, got an array"},
-    {"{}", "hosts: missing (an array of hosts)"},
-    {"{\"hosts\":{}}", "hosts: must be an array, got an object"},
-    {"{\"hosts\":[], \"extra\":1}",
-	"extra: unknown key (expected one of: description, preset, "
-	"allocation, scheduling, seed, n_plus_one, hosts, vms)"},
-    {"{\"hosts\":[1]}", "hosts[0]: must be an object, got 1"},
-    {"{\"hosts\":[{\"cpu_milli\":1,\"memory_mib\":1}]}",
-	"hosts[0].name: missing (a non-empty string)"},
-    {"{\"hosts\":[{\"name\":\"\",\"cpu_milli\":1,\"memory_mib\":1}]}",
-	"hosts[0].name: must be a non-empty string of at most 55 bytes, "
-	"got \"\""},
-    {"{\"hosts\":[{\"name\":\"a\",\"memory_mib\":1}]}",
-	"hosts[0].cpu_milli: missing (a positive integer)"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":0,\"memory_mib\":1}]}",
-	"hosts[0].cpu_milli: must be a positive integer, got 0"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1.5,\"memory_mib\":1}]}",
-	"hosts[0].cpu_milli: must be a positive integer, got 1.5"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":\"1\",\"memory_mib\":1}]}",
-	"hosts[0].cpu_milli: must be a positive integer, got \"1\""},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":9223372036854775807,"
-     "\"memory_mib\":1}]}",
-	"hosts[0].cpu_milli: must be a positive integer at most "
-	"4611686018427387904, got 9223372036854775807"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
-     "\"disk_gib\":-1}]}",
-	"hosts[0].disk_gib: must be a non-negative integer, got -1"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
-     "\"state\":\"broken\"}]}",
-	"hosts[0].state: must be up, maintenance or down, got \"broken\""},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
-     "\"overcommit\":{\"cpu\":0}}]}",
-	"hosts[0].overcommit.cpu: must be a number from 0.01 to 100, "
-	"got 0"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
-     "\"overcommit\":{\"gpu\":2}}]}",
-	"hosts[0].overcommit.gpu: unknown key (expected one of: cpu, "
-	"memory, disk, net)"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":4611686018427387904,"
-     "\"memory_mib\":1,\"overcommit\":{\"cpu\":2}}]}",
-	"hosts[0]: capacity times overcommit is too large"},
-    {"{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
-     "\"labels\":{\"zone\":5}}]}",
-	"hosts[0].labels.zone: must be a non-empty string of at most 63 bytes, "
-	"got 5"},
-    {"{\"hosts\":[" H "," H "]}", "hosts[1].name: duplicate host name 'pm0'"},
-    {"{\"hosts\":[{\"name\":\"a\",\"count\":0,\"cpu_milli\":1,"
-     "\"memory_mib\":1}]}",
-	"hosts[0].count: must be an integer from 1 to 1048576, got 0"},
-    {"{\"hosts\":[{\"name\":\"a\",\"count\":1048576,\"cpu_milli\":1,"
-     "\"memory_mib\":1},{\"name\":\"b\",\"cpu_milli\":1,"
-     "\"memory_mib\":1}]}",
-	"hosts[1]: more than 1048576 hosts in the scenario"},
-    {"{\"hosts\":[" H
-     "],\"vms\":[" V("A") ",{\"name\":\"B\","
-			  "\"cpu_milli\":1000,\"memory_mib\":-5}]}",
-	"vms[1].memory_mib: must be a positive integer, got -5"},
-    {"{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
-     "\"memroy_mib\":5}]}",
-	"vms[0].memroy_mib: unknown key (expected one of: name, count, "
-	"cpu_milli, memory_mib, disk_gib, net_mbps, priority, perf_class, "
-	"affinity, anti_affinity, ha, requires, host)"},
-    {"{\"hosts\":[" H "],\"vms\":[" V("A") "," V("A") "]}",
-	"vms[1].name: duplicate VM name 'A'"},
-    {"{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
-     "\"memory_mib\":1,\"priority\":1001}]}",
-	"vms[0].priority: must be an integer from -1000 to 1000, got 1001"},
-    {"{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
-     "\"memory_mib\":1,\"perf_class\":\"turbo\"}]}",
-	"vms[0].perf_class: must be low, normal or high, got \"turbo\""},
-    {"{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
-     "\"memory_mib\":1,\"ha\":\"yes\"}]}",
-	"vms[0].ha: must be true or false, got \"yes\""},
-    {"{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
-     "\"memory_mib\":1,\"host\":\"pm9\"}]}",
-	"vms[0].host: unknown host 'pm9'"},
-    {"{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":2000,"
-     "\"memory_mib\":1,\"host\":\"pm0\"}]}",
-	"vms[0].host: A cannot run on pm0: pm0: cpu needs 2000m, 1000m free"},
-    {"{\"hosts\":[" H "],\"vms\":{}}", "vms: must be an array, got an object"},
-    {"{\"hosts\":[" H "],\"allocation\":5}",
-	"allocation: must be a name or an object with \"strategy\", got 5"},
-    {"{\"hosts\":[" H "],\"allocation\":{\"params\":\"a=1\"}}",
-	"allocation.strategy: missing (a name)"},
-    {"{\"hosts\":[" H "],\"allocation\":{\"strategy\":\"x\","
-     "\"params\":{\"a\":[1]}}}",
-	"allocation.params.a: must be a number, a boolean or a string "
-	"without ',' or '='"},
-    {"{\"hosts\":[" H "],\"seed\":-1}",
-	"seed: must be a non-negative integer, got -1"},
-    {"{\"hosts\":[" H "],\"n_plus_one\":1}",
-	"n_plus_one: must be true or false, got 1"},
+	{ "", "1:0: '[' or '{' expected near end of file" },
+	{ "{\"hosts\":[" H, "1:59: ']' expected near end of file" },
+	{ "[]", "(top level): must be an object, got an array" },
+	{ "{}", "hosts: missing (an array of hosts)" },
+	{ "{\"hosts\":{}}", "hosts: must be an array, got an object" },
+	{ "{\"hosts\":[], \"extra\":1}",
+	    "extra: unknown key (expected one of: description, preset, "
+	    "allocation, scheduling, seed, n_plus_one, hosts, vms)" },
+	{ "{\"hosts\":[1]}", "hosts[0]: must be an object, got 1" },
+	{ "{\"hosts\":[{\"cpu_milli\":1,\"memory_mib\":1}]}",
+	    "hosts[0].name: missing (a non-empty string)" },
+	{ "{\"hosts\":[{\"name\":\"\",\"cpu_milli\":1,\"memory_mib\":1}]}",
+	    "hosts[0].name: must be a non-empty string of at most 55 bytes, "
+	    "got \"\"" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"memory_mib\":1}]}",
+	    "hosts[0].cpu_milli: missing (a positive integer)" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":0,\"memory_mib\":1}]}",
+	    "hosts[0].cpu_milli: must be a positive integer, got 0" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1.5,\"memory_mib\":1}]}",
+	    "hosts[0].cpu_milli: must be a positive integer, got 1.5" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":\"1\",\"memory_mib\":1}]}",
+	    "hosts[0].cpu_milli: must be a positive integer, got \"1\"" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":9223372036854775807,"
+	  "\"memory_mib\":1}]}",
+	    "hosts[0].cpu_milli: must be a positive integer at most "
+	    "4611686018427387904, got 9223372036854775807" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
+	  "\"disk_gib\":-1}]}",
+	    "hosts[0].disk_gib: must be a non-negative integer, got -1" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
+	  "\"state\":\"broken\"}]}",
+	    "hosts[0].state: must be up, maintenance or down, got \"broken\"" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
+	  "\"overcommit\":{\"cpu\":0}}]}",
+	    "hosts[0].overcommit.cpu: must be a number from 0.01 to 100, "
+	    "got 0" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
+	  "\"overcommit\":{\"gpu\":2}}]}",
+	    "hosts[0].overcommit.gpu: unknown key (expected one of: cpu, "
+	    "memory, disk, net)" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":4611686018427387904,"
+	  "\"memory_mib\":1,\"overcommit\":{\"cpu\":2}}]}",
+	    "hosts[0]: capacity times overcommit is too large" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"cpu_milli\":1,\"memory_mib\":1,"
+	  "\"labels\":{\"zone\":5}}]}",
+	    "hosts[0].labels.zone: must be a non-empty string of at most 63 "
+	    "bytes, "
+	    "got 5" },
+	{ "{\"hosts\":[" H "," H "]}",
+	    "hosts[1].name: duplicate host name 'pm0'" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"count\":0,\"cpu_milli\":1,"
+	  "\"memory_mib\":1}]}",
+	    "hosts[0].count: must be an integer from 1 to 1048576, got 0" },
+	{ "{\"hosts\":[{\"name\":\"a\",\"count\":1048576,\"cpu_milli\":1,"
+	  "\"memory_mib\":1},{\"name\":\"b\",\"cpu_milli\":1,"
+	  "\"memory_mib\":1}]}",
+	    "hosts[1]: more than 1048576 hosts in the scenario" },
+	{ "{\"hosts\":[" H
+	  "],\"vms\":[" V("A") ",{\"name\":\"B\","
+			       "\"cpu_milli\":1000,\"memory_mib\":-5}]}",
+	    "vms[1].memory_mib: must be a positive integer, got -5" },
+	{ "{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
+	  "\"memroy_mib\":5}]}",
+	    "vms[0].memroy_mib: unknown key (expected one of: name, count, "
+	    "cpu_milli, memory_mib, disk_gib, net_mbps, priority, perf_class, "
+	    "affinity, anti_affinity, ha, requires, host)" },
+	{ "{\"hosts\":[" H "],\"vms\":[" V("A") "," V("A") "]}",
+	    "vms[1].name: duplicate VM name 'A'" },
+	{ "{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
+	  "\"memory_mib\":1,\"priority\":1001}]}",
+	    "vms[0].priority: must be an integer from -1000 to 1000, got "
+	    "1001" },
+	{ "{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
+	  "\"memory_mib\":1,\"perf_class\":\"turbo\"}]}",
+	    "vms[0].perf_class: must be low, normal or high, got \"turbo\"" },
+	{ "{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
+	  "\"memory_mib\":1,\"ha\":\"yes\"}]}",
+	    "vms[0].ha: must be true or false, got \"yes\"" },
+	{ "{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"
+	  "\"memory_mib\":1,\"host\":\"pm9\"}]}",
+	    "vms[0].host: unknown host 'pm9'" },
+	{ "{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":2000,"
+	  "\"memory_mib\":1,\"host\":\"pm0\"}]}",
+	    "vms[0].host: A cannot run on pm0: pm0: cpu needs 2000m, 1000m "
+	    "free" },
+	{ "{\"hosts\":[" H "],\"vms\":{}}",
+	    "vms: must be an array, got an object" },
+	{ "{\"hosts\":[" H "],\"allocation\":5}",
+	    "allocation: must be a name or an object with \"strategy\", got "
+	    "5" },
+	{ "{\"hosts\":[" H "],\"allocation\":{\"params\":\"a=1\"}}",
+	    "allocation.strategy: missing (a name)" },
+	{ "{\"hosts\":[" H "],\"allocation\":{\"strategy\":\"x\","
+	  "\"params\":{\"a\":[1]}}}",
+	    "allocation.params.a: must be a number, a boolean or a string "
+	    "without ',' or '='" },
+	{ "{\"hosts\":[" H "],\"seed\":-1}",
+	    "seed: must be a non-negative integer, got -1" },
+	{ "{\"hosts\":[" H "],\"n_plus_one\":1}",
+	    "n_plus_one: must be true or false, got 1" },
 };
 
 static void
@@ -114,7 +120,7 @@ test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct scenario *s = NULL;
-		struct diag d = {0};
+		struct diag d = { 0 };
 		int r =
 		    scenario_parse(bad[i].json, strlen(bad[i].json), &s, &d);
 
@@ -142,7 +148,7 @@ test_good(void)
 	    "{\"name\":\"db\",\"cpu_milli\":100,\"memory_mib\":100,"
 	    "\"host\":\"pm1\"}]}";
 	struct scenario *s = NULL;
-	struct diag d = {0};
+	struct diag d = { 0 };
 	const struct host *h;
 	const struct vm *v;
 	host_id hid;
@@ -186,7 +192,7 @@ test_seed_file(const char *path)
 	char buf[8192];
 	size_t n;
 	struct scenario *s = NULL;
-	struct diag d = {0};
+	struct diag d = { 0 };
 
 	if (!ok(f != NULL, "open %s", path))
 		return;
