@@ -926,6 +926,16 @@ done:
 	return r;
 }
 
+static int
+cmp_warning(const void *a, const void *b)
+{
+	const struct bn_warning *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
 int
 bif_parse(const char *buf, size_t len, struct bn **ret, struct diag *d)
 {
@@ -956,6 +966,8 @@ bif_parse(const char *buf, size_t len, struct bn **ret, struct diag *d)
 		bn_free(lx.bn);
 		return lx.err;
 	}
+	qsort(lx.bn->warnings, lx.bn->n_warnings, sizeof(*lx.bn->warnings),
+	    cmp_warning);
 	*ret = lx.bn;
 	return 0;
 }

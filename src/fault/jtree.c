@@ -34,6 +34,7 @@ struct jtree {
 	uint64_t *stride;
 	double *marg;
 	uint64_t *marg_off;
+	uint32_t *elim_order; /* the chosen heuristic's elimination order */
 	struct jtree_stats stats;
 };
 
@@ -723,6 +724,10 @@ jtree_new(const struct bn *b, struct jtree **ret, struct diag *d)
 		r = layout(t, d);
 	if (r == 0)
 		r = init_potentials(t, best, alias);
+	if (r == 0) {
+		t->elim_order = best->order;
+		best->order = NULL;
+	}
 	for (int h = 0; h < H_N; h++)
 		elim_done(&e[h], b->n_vars);
 	free(m.adj);
@@ -757,6 +762,7 @@ jtree_free(struct jtree *t)
 	free(t->stride);
 	free(t->marg);
 	free(t->marg_off);
+	free(t->elim_order);
 	free(t);
 	return NULL;
 }
@@ -879,4 +885,10 @@ void
 jtree_stats(const struct jtree *t, struct jtree_stats *ret)
 {
 	*ret = t->stats;
+}
+
+const uint32_t *
+jtree_elimination_order(const struct jtree *t)
+{
+	return t->elim_order;
 }

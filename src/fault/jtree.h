@@ -53,4 +53,8 @@ const double *jtree_marginal(const struct jtree *t, uint32_t v);
 
 void jtree_stats(const struct jtree *t, struct jtree_stats *ret);
 
+/* The elimination order the tree was built from: n_vars variable indexes,
+ * owned by t (for baselines that eliminate in the same order). */
+const uint32_t *jtree_elimination_order(const struct jtree *t);
+
 #endif
