@@ -224,7 +224,8 @@ expect_p(struct lexer *lx, char c)
 	return next(lx);
 }
 
-/* Copies the current word or string (a name) into a new string. */
+/* Copies the current word or string (a name) into a new string *ret,
+ * owned by the caller once this returns 0. */
 static int
 take_name(struct lexer *lx, const char *what, char **ret)
 {
@@ -246,8 +247,11 @@ take_name(struct lexer *lx, const char *what, char **ret)
 		    lx, -ENOMEM, lx->cur.line, lx->cur.col, "out of memory");
 	memcpy(s, lx->cur.s, lx->cur.len);
 	s[lx->cur.len] = '\0';
+	/* The caller owns s from here, even when the next token fails
+	 * (lx->err then says so). */
 	*ret = s;
-	return next(lx);
+	next(lx);
+	return 0;
 }
 
 /* Like take_name, into a caller buffer of BN_NAME_MAX + 1 bytes. */
