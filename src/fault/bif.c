@@ -970,8 +970,9 @@ bif_parse(const char *buf, size_t len, struct bn **ret, struct diag *d)
 		bn_free(lx.bn);
 		return lx.err;
 	}
-	qsort(lx.bn->warnings, lx.bn->n_warnings, sizeof(*lx.bn->warnings),
-	    cmp_warning);
+	if (lx.bn->n_warnings > 1)
+		qsort(lx.bn->warnings, lx.bn->n_warnings,
+		    sizeof(*lx.bn->warnings), cmp_warning);
 	*ret = lx.bn;
 	return 0;
 }

@@ -893,6 +893,31 @@ recover_plan_make(const struct cluster *c, const struct recover_incident *inc,
 		if (r < 0)
 			goto done;
 	}
+	/* Drains: their hosts take nothing new (set in fin from the start);
+	 * their VMs join the migrations. */
+	for (uint32_t i = 0; i < nh; i++) {
+		host_id h = hd[i].inc->host;
+		vm_id *vms = NULL;
+		uint32_t nvm = 0;
+
+		if (hd[i].ch != C_DRAIN)
+			continue;
+		describe_dx(&hd[i].inc->dx, dx, sizeof(dx));
+		describe_costs(&hd[i], costs, sizeof(costs));
+		r = add(ret, RECOVER_DRAIN, h, HOST_NONE, VM_NONE,
+		    hd[i].cost[C_DRAIN],
+		    "%s: take %s out of service and live-migrate its VMs "
+		    "away (expected cost: %s)",
+		    dx, cluster_host(c, h)->name, costs);
+		if (r == 0)
+			r = vms_on(fin, h, &vms, &nvm);
+		if (r < 0)
+			goto done;
+		for (uint32_t k = 0; k < nvm; k++)
+			mg[nmg++] = (struct pending){
+			    .vm = vms[k], .from = h, .dec = &hd[i]};
+		free(vms);
+	}
 	/* Restarts, highest priority first, on what is left. */
 	r = sort_pending(fin, rs, nrs);
 	if (r < 0)
@@ -942,30 +967,7 @@ recover_plan_make(const struct cluster *c, const struct recover_incident *inc,
 		if (r < 0)
 			goto done;
 	}
-	/* Drains, then every migration in priority order. */
-	for (uint32_t i = 0; i < nh; i++) {
-		host_id h = hd[i].inc->host;
-		vm_id *vms = NULL;
-		uint32_t nvm = 0;
-
-		if (hd[i].ch != C_DRAIN)
-			continue;
-		describe_dx(&hd[i].inc->dx, dx, sizeof(dx));
-		describe_costs(&hd[i], costs, sizeof(costs));
-		r = add(ret, RECOVER_DRAIN, h, HOST_NONE, VM_NONE,
-		    hd[i].cost[C_DRAIN],
-		    "%s: take %s out of service and live-migrate its VMs "
-		    "away (expected cost: %s)",
-		    dx, cluster_host(c, h)->name, costs);
-		if (r == 0)
-			r = vms_on(fin, h, &vms, &nvm);
-		if (r < 0)
-			goto done;
-		for (uint32_t k = 0; k < nvm; k++)
-			mg[nmg++] = (struct pending){
-			    .vm = vms[k], .from = h, .dec = &hd[i]};
-		free(vms);
-	}
+	/* Every migration in priority order. */
 	r = sort_pending(fin, mg, nmg);
 	if (r < 0)
 		goto done;
