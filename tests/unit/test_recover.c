@@ -518,6 +518,9 @@ test_properties(void)
 			random_obs(&g, &obs, host_level);
 			inc[n].host = h;
 			inc[n].vm = v;
+			/* An observed exit means the QEMU is gone. */
+			inc[n].vm_exited = v != VM_NONE &&
+			    obs.sym[SYM_QEMU_EXIT] > QEMU_RUNNING;
 			if (fault_diagnose(model, &obs, &inc[n].dx) < 0)
 				continue;
 			/* Sometimes a hard verdict the model would not give. */
