@@ -35,8 +35,9 @@ struct cli_cmd {
 };
 
 /* Reads a whole file ("-" is stdin) into a NUL-terminated buffer *ret (owned
- * by the caller) of *ret_len bytes. On failure -errno and d holds
- * "<path>: <what went wrong>". */
+ * by the caller) of *ret_len bytes. Gzip data (magic 1f 8b) is inflated
+ * transparently; `max` then bounds the inflated size too. On failure -errno
+ * and d holds "<path>: <what went wrong>". */
 int cli_read_file(
     const char *path, size_t max, char **ret, size_t *ret_len, struct diag *d);
 
@@ -48,6 +49,7 @@ int cli_print_json(struct cli *cli, json_t *j);
 int cli_fail(struct cli *cli, const char *cmd, int code, const char *fmt, ...)
     _printf_(4, 5);
 
+int cmd_diagnose(struct cli *cli, int argc, char **argv);
 int cmd_place(struct cli *cli, int argc, char **argv);
 int cmd_why_not(struct cli *cli, int argc, char **argv);
 int cmd_strategies(struct cli *cli, int argc, char **argv);

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "decide/preset.h"
+#include "fault/detect.h"
 #include "place/place.h"
 #include "sched/sched.h"
 
@@ -25,6 +26,7 @@ collect(struct family *f, uint32_t *ret_n)
 {
 	const struct place_ops *const *p;
 	const struct sched_ops *const *s;
+	const struct detect_ops *const *fd;
 	uint32_t n;
 
 	f[0].name = "allocation";
@@ -37,7 +39,12 @@ collect(struct family *f, uint32_t *ret_n)
 	for (uint32_t i = 0; i < n && f[1].n < ELEMENTSOF(f[1].v); i++)
 		f[1].v[f[1].n++] = (struct entry){ s[i]->name, s[i]->summary,
 			s[i]->params, s[i]->n_params };
-	*ret_n = 2;
+	f[2].name = "detection";
+	fd = detect_registry(&n);
+	for (uint32_t i = 0; i < n && f[2].n < ELEMENTSOF(f[2].v); i++)
+		f[2].v[f[2].n++] = (struct entry){ fd[i]->name, fd[i]->summary,
+			fd[i]->params, fd[i]->n_params };
+	*ret_n = 3;
 }
 
 static json_t *
@@ -87,7 +94,7 @@ presets_json(void)
 int
 cmd_strategies(struct cli *cli, int argc, char **argv)
 {
-	struct family fam[2] = { { 0 } };
+	struct family fam[3] = { { 0 } };
 	bool json = false;
 	uint32_t nf;
 	json_t *j;

@@ -9,6 +9,8 @@ static int cmd_help(struct cli *cli, int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	/* clang-format off */
 	{ "help", "[VERB]", "show the verbs, or one verb's usage", cmd_help },
+	{ "diagnose", "--bif FILE [--evidence 'VAR=state;VAR=state'] [--json]",
+	  "every posterior of a Bayesian network given evidence", cmd_diagnose },
 	{ "place", "SCENARIO [--strategy S] [--params K=V,..] [--seed N] [--json]",
 	  "place a scenario's VMs and explain every refusal", cmd_place },
 	{ "strategies", "[--json]",

@@ -55,6 +55,115 @@ cluster_free(struct cluster *c)
 	return NULL;
 }
 
+static void index_host(struct cluster *c, host_id h);
+
+/* Copies the u32map src into the empty dst. */
+static int
+u32map_copy(struct u32map *dst, const struct u32map *src)
+{
+	uint32_t it = 0, k, v;
+	int r;
+
+	while (u32map_next(src, &it, &k, &v)) {
+		r = u32map_set(dst, k, v);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+cluster_clone(const struct cluster *c, struct cluster **ret)
+{
+	struct cluster *n = calloc(1, sizeof(*n));
+	int r = -ENOMEM;
+
+	if (!n)
+		return -ENOMEM;
+	/* Scalars (and any switch added later) by assignment; everything
+	 * that owns memory is replaced below. */
+	*n = *c;
+	n->hosts = NULL;
+	n->vms = NULL;
+	n->groups = NULL;
+	n->n_hosts = n->cap_hosts = n->n_vms = n->cap_vms = 0;
+	n->n_groups = n->cap_groups = 0;
+	n->n_plus_one = false;
+	n->heap_cap = 0;
+	for (int d = 0; d < RES_NDIM; d++)
+		n->heap[d] = n->heap_pos[d] = NULL;
+	strmap_init(&n->host_names);
+	strmap_init(&n->vm_names);
+	strmap_init(&n->group_names);
+	fitidx_init(&n->idx);
+	if (c->n_hosts &&
+	    (mem_grow(&n->hosts, &n->cap_hosts, c->n_hosts, sizeof(*n->hosts)) <
+		    0 ||
+		fitidx_resize(&n->idx, c->n_hosts) < 0))
+		goto fail;
+	for (uint32_t i = 0; i < c->n_hosts; i++) {
+		struct host *h = &n->hosts[i];
+
+		*h = c->hosts[i];
+		h->name = NULL;
+		memset(&h->labels, 0, sizeof(h->labels));
+		n->n_hosts++;
+		h->name = strdup(c->hosts[i].name);
+		if (!h->name ||
+		    labels_copy(&h->labels, &c->hosts[i].labels) < 0 ||
+		    strmap_put(&n->host_names, h->name, i) < 0)
+			goto fail;
+		index_host(n, i);
+	}
+	if (c->n_vms &&
+	    mem_grow(&n->vms, &n->cap_vms, c->n_vms, sizeof(*n->vms)) < 0)
+		goto fail;
+	for (uint32_t i = 0; i < c->n_vms; i++) {
+		struct vm *v = &n->vms[i];
+
+		*v = c->vms[i];
+		v->name = NULL;
+		memset(&v->requires, 0, sizeof(v->requires));
+		n->n_vms++;
+		v->name = strdup(c->vms[i].name);
+		if (!v->name ||
+		    labels_copy(&v->requires, &c->vms[i].requires) < 0)
+			goto fail;
+		/* A deleted VM keeps its name for reports, not for lookups. */
+		if (v->state != VM_DELETED &&
+		    strmap_put(&n->vm_names, v->name, i) < 0)
+			goto fail;
+	}
+	if (c->n_groups &&
+	    mem_grow(&n->groups, &n->cap_groups, c->n_groups,
+		sizeof(*n->groups)) < 0)
+		goto fail;
+	for (uint32_t i = 0; i < c->n_groups; i++) {
+		struct group *g = &n->groups[i];
+
+		memset(g, 0, sizeof(*g));
+		u32map_init(&g->hosts);
+		n->n_groups++;
+		g->n_placed = c->groups[i].n_placed;
+		g->anti = c->groups[i].anti;
+		g->key = strdup(c->groups[i].key);
+		if (!g->key)
+			goto fail;
+		g->name = g->key + 2;
+		if (u32map_copy(&g->hosts, &c->groups[i].hosts) < 0 ||
+		    strmap_put(&n->group_names, g->key, i) < 0)
+			goto fail;
+	}
+	/* The N+1 heaps are rebuilt rather than shared. */
+	if (c->n_plus_one && cluster_set_n_plus_one(n, true) < 0)
+		goto fail;
+	*ret = n;
+	return 0;
+fail:
+	cluster_free(n);
+	return r;
+}
+
 static bool
 name_ok(const char *s)
 {
@@ -538,16 +647,16 @@ check(const struct cluster *c, vm_id v, host_id h, const struct check_opts *o,
 		int64_t x = vm->demand.v[d], F = c->up_free.v[d];
 		int64_t allowed = F + gain.v[d] - heap_max_except(c, d, h);
 
-		if (vm->ha) {
-			int64_t self =
-			    F - free.v[d] - hs->ha_alloc.v[d] + ha_gain.v[d];
+		int64_t self = F - free.v[d] - hs->ha_alloc.v[d] + ha_gain.v[d];
 
-			if (self < allowed)
-				allowed = self;
-		}
-		if (x > allowed) {
+		/* This host's own condition binds x only for an HA VM; for
+		 * any VM it must hold afterwards (it may already be broken,
+		 * say after another host went down). */
+		if (vm->ha && self < allowed)
+			allowed = self;
+		if (x > allowed || self < 0) {
 			add_reason(why, h, WHY_RESERVE, d, x,
-			    allowed > 0 ? allowed : 0, 0);
+			    self < 0 || allowed < 0 ? 0 : allowed, 0);
 			ok = false;
 		}
 	}

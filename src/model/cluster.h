@@ -83,6 +83,12 @@ int cluster_new(struct cluster **ret);
 /* Frees c and everything it owns; NULL-safe; returns NULL. */
 struct cluster *cluster_free(struct cluster *c);
 
+/* A deep copy of c in *ret (owned by the caller): the same ids, names,
+ * states, placements, groups and index, so that a planner can try changes
+ * on the copy. 0 or -ENOMEM (nothing allocated). Whoever adds a member that
+ * owns memory to struct cluster must deep-copy it here too. */
+int cluster_clone(const struct cluster *c, struct cluster **ret);
+
 /* Adds a host. -EINVAL for a bad name, vector or ratio; -EEXIST for a
  * duplicate name; -EOVERFLOW if cap x overcommit leaves range; -E2BIG past
  * CLUSTER_HOSTS_MAX; -ENOMEM. The cluster is unchanged on failure. */
