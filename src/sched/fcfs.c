@@ -17,19 +17,12 @@ fcfs_init(const struct params *p, uint64_t seed, void **ret_state)
 
 static int
 fcfs_pick(void *state, const struct cluster *c, const struct sched_queue *q,
-    uint64_t now_ns, struct sched_pick *ret)
+    uint64_t now_ns, uint32_t max, struct sched_pick *ret)
 {
-	int r;
-
 	(void)c;
 	(void)now_ns;
-	for (uint32_t i = 0; i < q->n; i++) {
-		r = sched_pick_add(ret, i);
-		if (r < 0)
-			return r;
-	}
 	ret->strict = state == NULL;
-	return 0;
+	return sched_pick_prefix(q, max, ret);
 }
 
 const struct sched_ops sched_fcfs = {

@@ -28,11 +28,11 @@ by_priority(const struct cluster *c, const struct sched_entry *a,
 
 static int
 prio_pick(void *state, const struct cluster *c, const struct sched_queue *q,
-    uint64_t now_ns, struct sched_pick *ret)
+    uint64_t now_ns, uint32_t max, struct sched_pick *ret)
 {
 	(void)now_ns;
 	ret->strict = state == NULL;
-	return sched_pick_sorted(c, q, by_priority, ret);
+	return sched_pick_sorted(c, q, by_priority, max, ret);
 }
 
 const struct sched_ops sched_priority = {

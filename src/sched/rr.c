@@ -36,22 +36,15 @@ rr_fini(void *state)
 
 static int
 rr_pick(void *state, const struct cluster *c, const struct sched_queue *q,
-    uint64_t now_ns, struct sched_pick *ret)
+    uint64_t now_ns, uint32_t max, struct sched_pick *ret)
 {
-	int r;
-
 	(void)state;
 	(void)c;
 	(void)now_ns;
 	/* The queue is a ring: a VM whose slice ended re-enters at the back,
 	 * so arrival order into the queue is the round-robin order. */
-	for (uint32_t i = 0; i < q->n; i++) {
-		r = sched_pick_add(ret, i);
-		if (r < 0)
-			return r;
-	}
 	ret->strict = true;
-	return 0;
+	return sched_pick_prefix(q, max, ret);
 }
 
 static uint64_t

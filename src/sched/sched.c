@@ -107,11 +107,25 @@ scheduler_free(struct scheduler *s)
 
 int
 scheduler_pick(struct scheduler *s, const struct cluster *c,
-    const struct sched_queue *q, uint64_t now_ns, struct sched_pick *ret)
+    const struct sched_queue *q, uint64_t now_ns, uint32_t max,
+    struct sched_pick *ret)
 {
 	ret->n = 0;
 	ret->strict = false;
-	return s->ops->pick(s->state, c, q, now_ns, ret);
+	if (max == 0 || max > q->n)
+		max = q->n ? q->n : 1;
+	return s->ops->pick(s->state, c, q, now_ns, max, ret);
+}
+
+int
+sched_pick_prefix(
+    const struct sched_queue *q, uint32_t max, struct sched_pick *ret)
+{
+	int r = 0;
+
+	for (uint32_t i = 0; i < q->n && i < max && r == 0; i++)
+		r = sched_pick_add(ret, i);
+	return r;
 }
 
 uint64_t
@@ -120,50 +134,85 @@ scheduler_slice_ns(const struct scheduler *s)
 	return s->ops->slice_ns ? s->ops->slice_ns(s->state) : 0;
 }
 
-/* qsort takes no context, so a bottom-up merge sort (stable) does it. */
+/* A queue entry with its index, so ties can fall back on queue order. */
 struct keyed {
 	const struct sched_entry *e;
 	uint32_t i;
 };
 
+typedef int (*sched_cmp)(const struct cluster *c, const struct sched_entry *a,
+    const struct sched_entry *b);
+
+/* Total order: the policy's, then queue position. */
+static inline bool
+earlier(const struct cluster *c, sched_cmp cmp, const struct keyed *a,
+    const struct keyed *b)
+{
+	int r = cmp(c, a->e, b->e);
+
+	return r < 0 || (r == 0 && a->i < b->i);
+}
+
+/* Sifts down in a heap whose top is the latest (worst) entry. */
+static void
+worst_down(const struct cluster *c, sched_cmp cmp, struct keyed *h, uint32_t n,
+    uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < n && earlier(c, cmp, &h[m], &h[l]))
+			m = l;
+		if (r < n && earlier(c, cmp, &h[m], &h[r]))
+			m = r;
+		if (m == i)
+			return;
+		struct keyed t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
 int
 sched_pick_sorted(const struct cluster *c, const struct sched_queue *q,
-    int (*cmp)(const struct cluster *c, const struct sched_entry *a,
-	const struct sched_entry *b),
-    struct sched_pick *ret)
+    sched_cmp cmp, uint32_t max, struct sched_pick *ret)
 {
-	size_t n = q->n ? q->n : 1;
-	struct keyed *k = malloc(n * sizeof(*k)), *tmp = malloc(n * sizeof(*k));
+	uint32_t k = q->n < max ? q->n : max, n = 0;
+	struct keyed *h;
 	int r = 0;
 
-	if (!k || !tmp) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (uint32_t i = 0; i < q->n; i++)
-		k[i] = (struct keyed){ &q->v[i], i };
-	for (uint32_t w = 1; w < q->n; w *= 2) {
-		for (uint32_t lo = 0; lo < q->n; lo += 2 * w) {
-			uint32_t mid = lo + w < q->n ? lo + w : q->n;
-			uint32_t hi = lo + 2 * w < q->n ? lo + 2 * w : q->n;
-			uint32_t a = lo, b = mid, o = lo;
+	if (k == 0)
+		return 0;
+	h = malloc(k * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	/* Keep the best k in a heap topped by the worst of them. */
+	for (uint32_t i = 0; i < q->n; i++) {
+		struct keyed e = { &q->v[i], i };
 
-			/* Take from the right run only when strictly smaller:
-			 * equal keys keep their queue order. */
-			while (a < mid && b < hi)
-				tmp[o++] = cmp(c, k[b].e, k[a].e) < 0 ? k[b++]
-								      : k[a++];
-			while (a < mid)
-				tmp[o++] = k[a++];
-			while (b < hi)
-				tmp[o++] = k[b++];
+		if (n < k) {
+			h[n++] = e;
+			if (n == k) /* k = min(queue, max): always reached */
+				for (uint32_t j = n / 2; j-- > 0;)
+					worst_down(c, cmp, h, n, j);
+			continue;
 		}
-		memcpy(k, tmp, q->n * sizeof(*k));
+		if (earlier(c, cmp, &e, &h[0])) {
+			h[0] = e;
+			worst_down(c, cmp, h, n, 0);
+		}
 	}
-	for (uint32_t i = 0; i < q->n && r == 0; i++)
-		r = sched_pick_add(ret, k[i].i);
-out:
-	free(k);
-	free(tmp);
+	/* Pop the worst to the back: h ends sorted best first. */
+	for (uint32_t m = n; m > 1; m--) {
+		struct keyed t = h[0];
+
+		h[0] = h[m - 1];
+		h[m - 1] = t;
+		worst_down(c, cmp, h, m - 1, 0);
+	}
+	for (uint32_t i = 0; i < n && r == 0; i++)
+		r = sched_pick_add(ret, h[i].i);
+	free(h);
 	return r;
 }

@@ -51,9 +51,11 @@ struct sched_ops {
 	uint32_t n_params;
 	int (*init)(const struct params *p, uint64_t seed, void **ret_state);
 	void (*fini)(void *state);
-	/* Fills ret (cleared on entry) from the queue. 0 or -errno. */
+	/* Fills ret (cleared on entry) from the queue with at most max
+	 * candidates: the first max of the policy's order (max >= 1). The
+	 * engine asks again when all of them started. 0 or -errno. */
 	int (*pick)(void *state, const struct cluster *c,
-	    const struct sched_queue *q, uint64_t now_ns,
+	    const struct sched_queue *q, uint64_t now_ns, uint32_t max,
 	    struct sched_pick *ret);
 	/* How long a running VM keeps its place while others wait; the engine
 	 * then suspends it to the back of the queue. 0: run to completion.
@@ -82,18 +84,24 @@ int scheduler_new(const char *name, const char *params, uint64_t seed,
 /* NULL-safe; returns NULL. */
 struct scheduler *scheduler_free(struct scheduler *s);
 
-/* Runs the policy's pick; ret is cleared first. */
+/* Runs the policy's pick for at most max candidates (0: the whole queue);
+ * ret is cleared first. */
 int scheduler_pick(struct scheduler *s, const struct cluster *c,
-    const struct sched_queue *q, uint64_t now_ns, struct sched_pick *ret);
+    const struct sched_queue *q, uint64_t now_ns, uint32_t max,
+    struct sched_pick *ret);
 
 /* The policy's time slice (0: none). */
 uint64_t scheduler_slice_ns(const struct scheduler *s);
 
-/* Helper for policies: ret = the queue indexes sorted by cmp (stable on
- * seq). 0 or -ENOMEM. */
+/* Helper for policies: ret = the first max queue indexes in the order of
+ * cmp (ties keep queue order). O(n log max). 0 or -ENOMEM. */
 int sched_pick_sorted(const struct cluster *c, const struct sched_queue *q,
     int (*cmp)(const struct cluster *c, const struct sched_entry *a,
 	const struct sched_entry *b),
+    uint32_t max, struct sched_pick *ret);
+
+/* Helper for policies: ret = queue indexes 0 .. min(n, max) - 1. */
+int sched_pick_prefix(const struct sched_queue *q, uint32_t max,
     struct sched_pick *ret);
 
 #endif

@@ -42,7 +42,7 @@ main(void)
 		ok(strcmp(all[i - 1]->name, all[i]->name) < 0,
 		    "registry sorted");
 	for (uint32_t k = 0; k < n; k++) {
-		bool valid = true, det = true;
+		bool valid = true, det = true, prefix = true;
 		struct scheduler *s = NULL;
 
 		ok(scheduler_new(all[k]->name, NULL, 1, &s, &d) == 0,
@@ -62,13 +62,25 @@ main(void)
 				q[i] = (struct sched_entry){ i, i * 10, i };
 			sched_pick_init(&a);
 			sched_pick_init(&b);
-			scheduler_pick(s, c, &sq, 1000, &a);
-			scheduler_pick(s, c, &sq, 1000, &b);
+			scheduler_pick(s, c, &sq, 1000, 0, &a);
+			scheduler_pick(s, c, &sq, 1000, 0, &b);
 			for (uint32_t i = 0; i < a.n; i++) {
 				if (a.idx[i] >= sq.n || seen[a.idx[i]])
 					valid = false;
 				else
 					seen[a.idx[i]] = true;
+			}
+			/* Asking for k candidates gives the first k of the
+			 * full answer. */
+			for (uint32_t k = 1; k <= 5 && k <= sq.n; k += 2) {
+				struct sched_pick pk;
+
+				sched_pick_init(&pk);
+				scheduler_pick(s, c, &sq, 1000, k, &pk);
+				if (pk.n != k || a.n < k ||
+				    memcmp(pk.idx, a.idx, k * sizeof(*pk.idx)))
+					prefix = false;
+				sched_pick_done(&pk);
 			}
 			if (a.n != b.n || a.strict != b.strict ||
 			    (a.n && memcmp(a.idx, b.idx, a.n * sizeof(*a.idx))))
@@ -79,6 +91,8 @@ main(void)
 		}
 		ok(valid, "%s: picks are distinct queue indexes", all[k]->name);
 		ok(det, "%s: same queue, same pick", all[k]->name);
+		ok(prefix, "%s: a bounded pick is the prefix of the full one",
+		    all[k]->name);
 		scheduler_free(s);
 	}
 
@@ -102,7 +116,7 @@ main(void)
 		}
 		sched_pick_init(&p);
 		scheduler_new("priority", NULL, 0, &s, &d);
-		scheduler_pick(s, c, &sq, 0, &p);
+		scheduler_pick(s, c, &sq, 0, 0, &p);
 		for (uint32_t i = 0; i < 5; i++)
 			if (p.n != 5 || p.idx[i] != want[i])
 				order = false;
@@ -110,12 +124,12 @@ main(void)
 		    "priority: highest first, FIFO among equals");
 		s = scheduler_free(s);
 		scheduler_new("fcfs", NULL, 0, &s, &d);
-		scheduler_pick(s, c, &sq, 0, &p);
+		scheduler_pick(s, c, &sq, 0, 0, &p);
 		ok(p.n == 5 && p.idx[0] == 0 && p.idx[4] == 4 && p.strict,
 		    "fcfs: arrival order, strict");
 		s = scheduler_free(s);
 		scheduler_new("fcfs", "backfill=true", 0, &s, &d);
-		scheduler_pick(s, c, &sq, 0, &p);
+		scheduler_pick(s, c, &sq, 0, 0, &p);
 		ok(!p.strict, "fcfs backfill=true lets later VMs start");
 		s = scheduler_free(s);
 		scheduler_new("rr", "slice_s=0.5", 0, &s, &d);
