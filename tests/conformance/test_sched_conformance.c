@@ -72,13 +72,13 @@ main(void)
 			}
 			/* Asking for k candidates gives the first k of the
 			 * full answer. */
-			for (uint32_t k = 1; k <= 5 && k <= sq.n; k += 2) {
+			for (uint32_t m = 1; m <= 5 && m <= sq.n; m += 2) {
 				struct sched_pick pk;
 
 				sched_pick_init(&pk);
-				scheduler_pick(s, c, &sq, 1000, k, &pk);
-				if (pk.n != k || a.n < k ||
-				    memcmp(pk.idx, a.idx, k * sizeof(*pk.idx)))
+				scheduler_pick(s, c, &sq, 1000, m, &pk);
+				if (pk.n != m || a.n < m ||
+				    memcmp(pk.idx, a.idx, m * sizeof(*pk.idx)))
 					prefix = false;
 				sched_pick_done(&pk);
 			}
