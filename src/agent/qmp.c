@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -210,9 +211,11 @@ fill(struct qmp *q, struct diag *d)
 		q->rx_cap = cap;
 	}
 	n = read(q->fd, q->rx + q->rx_len, q->rx_cap - q->rx_len);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : neg_errno();
-	if (n == 0) {
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n < 0 && errno != ECONNRESET)
+		return neg_errno();
+	if (n <= 0) {
 		diag_set(d, "QMP peer closed the connection");
 		return -EPIPE;
 	}
@@ -296,7 +299,7 @@ send_all(struct qmp *q, const char *buf, size_t len, uint64_t deadline_ns,
     struct diag *d)
 {
 	while (len) {
-		ssize_t n = write(q->fd, buf, len);
+		ssize_t n = send(q->fd, buf, len, MSG_NOSIGNAL);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			struct pollfd p = {.fd = q->fd, .events = POLLOUT};

@@ -443,12 +443,14 @@ spec_to_json(const struct spec *s)
 	    "console_max_bytes", (json_int_t)s->console_max_bytes,
 	    "heartbeat_timeout_ms", (json_int_t)s->heartbeat_timeout_ms,
 	    "stop_timeout_ms", (json_int_t)s->stop_timeout_ms);
-	cpu = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "policy",
+	cpu = json_pack("{s:s, s:I, s:I, s:I, s:I}", "policy",
 	    policy_names[s->cpu.policy], "priority",
 	    (json_int_t)s->cpu.priority, "weight", (json_int_t)s->cpu.weight,
-	    "cap_pct", (json_int_t)s->cpu.cap_pct, "period_us",
-	    (json_int_t)s->cpu.period_us, "slice_ms",
+	    "period_us", (json_int_t)s->cpu.period_us, "slice_ms",
 	    (json_int_t)s->cpu.slice_ms);
+	if (cpu && s->cpu.cap_pct)
+		json_object_set_new(
+		    cpu, "cap_pct", json_integer((json_int_t)s->cpu.cap_pct));
 	rs = json_pack("{s:s, s:I, s:I, s:I}", "policy",
 	    restart_names[s->restart], "backoff_ms", (json_int_t)s->backoff_ms,
 	    "backoff_max_ms", (json_int_t)s->backoff_max_ms, "max_restarts",
