@@ -301,6 +301,10 @@ rmdir_tree(const char *dir, int depth)
 		}
 		closedir(dh);
 	}
+	/* A removed group's RT budget returns to its parent only when the
+	 * kernel frees it, later: give it back first (children went first,
+	 * so the parent's budget can shrink now). */
+	cgroup_write(dir, "cpu.rt_runtime_us", "0");
 	rmdir(dir);
 }
 
@@ -379,6 +383,11 @@ setup_rt(struct cgroup *cg, uint32_t budget_pct)
 	    parent_rt < want)
 		want = parent_rt;
 	snprintf(rt, sizeof(rt), "%s/rt", cg->cpu);
+	/* A group removed a moment ago may still hold budget: retry a bit. */
+	for (int i = 0; i < 50 && want > 0 &&
+	    cgroup_write(cg->cpu, "cpu.rt_runtime_us", "%" PRId64, want) < 0;
+	    i++)
+		usleep(20000);
 	if (want <= 0 ||
 	    cgroup_write(cg->cpu, "cpu.rt_runtime_us", "%" PRId64, want) < 0 ||
 	    mkdir_p1(rt) < 0 ||
