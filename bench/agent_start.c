@@ -86,7 +86,8 @@ plain_boot(const struct spec *s, const struct qemu_opts *o)
 	for (uint32_t i = 0; i < a.n && m < 127; i++) {
 		if (strcmp(a.v[i], "-S") == 0)
 			continue;
-		if (strstr(a.v[i], "id=qmp") || strstr(a.v[i], "mode=control")) {
+		if (strstr(a.v[i], "id=qmp") ||
+		    strstr(a.v[i], "mode=control")) {
 			m--; /* drop the option name already copied */
 			continue;
 		}
@@ -155,8 +156,8 @@ main(int argc, char **argv)
 	snprintf(guest, sizeof(guest), "%s",
 	    getenv("VMGR_GUEST_DIR") ? getenv("VMGR_GUEST_DIR") : "");
 	if (!guest[0])
-		snprintf(guest, sizeof(guest), "%s/../tests/guest",
-		    dirname(exe));
+		snprintf(
+		    guest, sizeof(guest), "%s/../tests/guest", dirname(exe));
 	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", guest);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", guest);
 	if (access(kernel, R_OK) < 0) {
@@ -165,8 +166,8 @@ main(int argc, char **argv)
 		    argv[0], guest);
 		return 1;
 	}
-	snprintf(state, sizeof(state), "/tmp/vmgr-bench-start-%d",
-	    (int)getpid());
+	snprintf(
+	    state, sizeof(state), "/tmp/vmgr-bench-start-%d", (int)getpid());
 	cfg = (struct agent_config){.state_dir = state,
 	    .qemu_user = getuid() == 0 ? "nobody" : NULL,
 	    .default_kernel = kernel,
@@ -193,7 +194,7 @@ main(int argc, char **argv)
 		ci[len] = '\0';
 		o.tsc_khz = qemu_tsc_khz(ci);
 		o.accel = strcmp(agent_accel(a, NULL), "kvm") == 0 ? ACCEL_KVM
-								  : ACCEL_TCG;
+								   : ACCEL_TCG;
 	}
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t t0 = now_ns();
@@ -212,12 +213,14 @@ main(int argc, char **argv)
 		    r + 1, ta[r] / 1e6, tp[r] / 1e6);
 	}
 	{
-		double ma = median(ta, ROUNDS) / 1e6, mp = median(tp, ROUNDS) / 1e6;
+		double ma = median(ta, ROUNDS) / 1e6,
+		       mp = median(tp, ROUNDS) / 1e6;
 
-		printf("{\"bench\":\"agent_start\",\"case\":\"microvm/1vcpu/"
-		       "128MiB/%s\",\"metric\":\"request_to_boot_marker_ms\","
-		       "\"value\":%.0f,\"baseline\":\"plain-qemu-same-args\","
-		       "\"baseline_value\":%.0f,\"ratio\":%.3f,\"rounds\":%d}\n",
+		printf(
+		    "{\"bench\":\"agent_start\",\"case\":\"microvm/1vcpu/"
+		    "128MiB/%s\",\"metric\":\"request_to_boot_marker_ms\","
+		    "\"value\":%.0f,\"baseline\":\"plain-qemu-same-args\","
+		    "\"baseline_value\":%.0f,\"ratio\":%.3f,\"rounds\":%d}\n",
 		    agent_accel(a, NULL), ma, mp, ma / mp, ROUNDS);
 	}
 	/* The agent's own memory per running VM. */
@@ -233,7 +236,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "create: %s\n", d.msg);
 		spec_done(&m);
 		for (uint64_t t0 = now_ns();
-		    !w.booted && now_ns() - t0 < 60 * NS_PER_S;)
+		     !w.booted && now_ns() - t0 < 60 * NS_PER_S;)
 			loop_run_once(loop, 10);
 	}
 	for (uint64_t t0 = now_ns(); now_ns() - t0 < 2 * NS_PER_S;)

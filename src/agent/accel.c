@@ -121,16 +121,26 @@ static const char *
 probe_step(int code)
 {
 	switch (code) {
-	case 10: return "cannot open the device";
-	case 11: return "unexpected KVM API version";
-	case 12: return "KVM_CREATE_VM failed";
-	case 14: return "KVM_SET_USER_MEMORY_REGION failed";
-	case 15: return "KVM_CREATE_VCPU failed";
-	case 21: return "the first KVM_RUN failed";
-	case 22: return "the first KVM_RUN did not exit with OUT 0x42 to 0x10";
-	case 23: return "the second KVM_RUN failed";
-	case 24: return "the second KVM_RUN did not exit on HLT";
-	default: return "setting up the probe failed";
+	case 10:
+		return "cannot open the device";
+	case 11:
+		return "unexpected KVM API version";
+	case 12:
+		return "KVM_CREATE_VM failed";
+	case 14:
+		return "KVM_SET_USER_MEMORY_REGION failed";
+	case 15:
+		return "KVM_CREATE_VCPU failed";
+	case 21:
+		return "the first KVM_RUN failed";
+	case 22:
+		return "the first KVM_RUN did not exit with OUT 0x42 to 0x10";
+	case 23:
+		return "the second KVM_RUN failed";
+	case 24:
+		return "the second KVM_RUN did not exit on HLT";
+	default:
+		return "setting up the probe failed";
 	}
 }
 
@@ -164,7 +174,8 @@ accel_kvm_probe(const char *dev, int timeout_ms, char *why, size_t n)
 		if (waited >= timeout_ms) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			snprintf(why, n, "the KVM probe did not finish in %d ms",
+			snprintf(why, n,
+			    "the KVM probe did not finish in %d ms",
 			    timeout_ms);
 			return -ETIMEDOUT;
 		}

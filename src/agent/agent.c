@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,8 +204,8 @@ drain_console(struct vm *vm, size_t budget)
 			return true;
 		if (n <= 0)
 			return false;
-		if (console_feed(&vm->con, buf, (size_t)n, on_console_line,
-			vm) < 0 &&
+		if (console_feed(
+			&vm->con, buf, (size_t)n, on_console_line, vm) < 0 &&
 		    !vm->last_error[0])
 			snprintf(vm->last_error, sizeof(vm->last_error),
 			    "console log: %s", strerror(errno));
@@ -233,6 +234,8 @@ on_console(struct loop_watch *w, uint32_t revents)
 	if (!drain_console(vm, 256 * 1024))
 		close_console(vm);
 }
+
+static void unconfine(struct vm *vm);
 
 static void
 qmp_event(void *ud, const struct qmp_msg *m)
@@ -264,8 +267,10 @@ qmp_event(void *ud, const struct qmp_msg *m)
 		emit(a, vm, "panicked", data);
 		/* Kept paused for inspection unless a restart policy wants
 		 * it back: then it dies now and restarts after backoff. */
-		if (vm->spec.restart != SPEC_RESTART_NEVER && vm->pid > 0)
+		if (vm->spec.restart != SPEC_RESTART_NEVER && vm->pid > 0) {
+			unconfine(vm);
 			kill(vm->pid, SIGKILL);
+		}
 	} else if (strcmp(m->event, "WATCHDOG") == 0) {
 		emit(a, vm, "watchdog", data);
 	} else {
@@ -286,8 +291,8 @@ on_qmp(struct loop_watch *w, uint32_t revents)
 		/* EOF is normal when QEMU exits; a malformed message drops
 		 * the connection (the pidfd still reports the exit). */
 		if (r != -EPIPE) {
-			log_warn(vm->a->log, "vm %s: QMP: %s", vm->spec.name,
-			    d.msg);
+			log_warn(
+			    vm->a->log, "vm %s: QMP: %s", vm->spec.name, d.msg);
 			emit(vm->a, vm, "error",
 			    json_pack("{s:s}", "qmp", d.msg));
 		}
@@ -451,8 +456,38 @@ qemu_error(struct vm *vm, char *out, size_t n)
 	buf[len] = '\0';
 	while (len > 0 && buf[len - 1] == '\n')
 		buf[--len] = '\0';
-	snprintf(out, n, "%s",
-	    strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf);
+	snprintf(
+	    out, n, "%s", strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf);
+}
+
+/*
+ * Before QEMU is killed or quit: its RT vCPUs back to SCHED_OTHER and its
+ * threads free to run on every CPU of the agent's cpuset. Otherwise a dying
+ * QEMU pinned to a CPU that another VM's real-time vCPU holds can take
+ * minutes to exit, and the kernel work of reaping it waits with it.
+ */
+static void
+unconfine(struct vm *vm)
+{
+	struct sched_param sp = {.sched_priority = 0};
+	char cpus[256];
+	ssize_t n;
+	int fd;
+
+	for (uint32_t i = 0; i < vm->n_tids; i++)
+		sched_setscheduler(vm->tids[i], SCHED_OTHER, &sp);
+	if (!vm->cg.cpuset[0] || !vm->a->cg.cpuset[0])
+		return;
+	snprintf(cpus, sizeof(cpus), "%s/cpuset.cpus", vm->a->cg.cpuset);
+	fd = open(cpus, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, cpus, sizeof(cpus) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	cpus[n] = '\0';
+	cgroup_write(vm->cg.cpuset, "cpuset.cpus", "%s", cpus);
 }
 
 /* Kills and reaps a live VM synchronously (no restart). */
@@ -464,6 +499,7 @@ kill_now(struct vm *vm)
 	if (!vm_live(vm))
 		return;
 	vm->want_stop = true;
+	unconfine(vm);
 	kill(vm->pid, SIGKILL);
 	while (waitpid(vm->pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -477,8 +513,8 @@ read_vcpus(struct vm *vm, struct diag *d)
 	size_t i;
 	int r;
 
-	r = qmp_execute(vm->qmp, "query-cpus-fast", NULL, QMP_TIMEOUT_MS, &ret,
-	    d);
+	r = qmp_execute(
+	    vm->qmp, "query-cpus-fast", NULL, QMP_TIMEOUT_MS, &ret, d);
 	if (r < 0)
 		return r;
 	vm->n_tids = 0;
@@ -610,16 +646,14 @@ vm_start(struct vm *vm, struct diag *d)
 	r = read_vcpus(vm, d);
 	if (r < 0)
 		goto fail_live;
-	r = cpupolicy_apply(&a->cg, &vm->cg, &vm->spec, vm->tids, vm->n_tids,
-	    d);
+	r = cpupolicy_apply(
+	    &a->cg, &vm->cg, &vm->spec, vm->tids, vm->n_tids, d);
 	if (r < 0)
 		goto fail_live;
 	vm->w_pid = (struct loop_watch){
 	    .fd = vm->pidfd, .events = EPOLLIN, .cb = on_pidfd, .ud = vm};
-	vm->w_qmp = (struct loop_watch){.fd = qmp_fd(vm->qmp),
-	    .events = EPOLLIN,
-	    .cb = on_qmp,
-	    .ud = vm};
+	vm->w_qmp = (struct loop_watch){
+	    .fd = qmp_fd(vm->qmp), .events = EPOLLIN, .cb = on_qmp, .ud = vm};
 	vm->w_con = (struct loop_watch){
 	    .fd = vm->con_fd, .events = EPOLLIN, .cb = on_console, .ud = vm};
 	if ((r = loop_add(a->loop, &vm->w_pid)) < 0 ||
@@ -637,7 +671,7 @@ vm_start(struct vm *vm, struct diag *d)
 		accel_name(a->qopts.accel)));
 	return 0;
 
-fail_live: {
+fail_live : {
 	char qerr[200];
 	int status = 0;
 
@@ -727,9 +761,10 @@ tick(struct loop_tick *t)
 		    now >= vm->stop_deadline_ns) {
 			struct diag d = {0};
 
+			unconfine(vm);
 			if (vm->stop_phase == 1 && vm->qmp &&
-			    qmp_execute(vm->qmp, "quit", NULL, 1000, NULL,
-				&d) == 0) {
+			    qmp_execute(
+				vm->qmp, "quit", NULL, 1000, NULL, &d) == 0) {
 				vm->stop_phase = 2;
 				vm->stop_deadline_ns = now + QUIT_GRACE_NS;
 			} else {
@@ -763,8 +798,7 @@ host_checks(struct agent *a, const struct spec *s, struct diag *d)
 			diag_set(d, "%s: %s is not a file", keys[i], files[i]);
 			return -EINVAL;
 		}
-		if (a->drop && !(st.st_mode & S_IROTH) &&
-		    st.st_uid != a->uid) {
+		if (a->drop && !(st.st_mode & S_IROTH) && st.st_uid != a->uid) {
 			diag_set(d,
 			    "%s: %s is not readable by QEMU's user (uid %d)",
 			    keys[i], files[i], (int)a->uid);
@@ -772,8 +806,9 @@ host_checks(struct agent *a, const struct spec *s, struct diag *d)
 		}
 	}
 	if (!s->kernel && !s->disk) {
-		diag_set(d, "kernel: required (no disk, and the agent has no "
-			    "default guest)");
+		diag_set(d,
+		    "kernel: required (no disk, and the agent has no "
+		    "default guest)");
 		return -EINVAL;
 	}
 	if (s->vcpus > a->host_cpus) {
@@ -848,8 +883,9 @@ agent_vm_create(struct agent *a, const struct spec *s, struct diag *d)
 			vm->spec.initrd = mem_strdup(a->default_initrd);
 	}
 	r = host_checks(a, &vm->spec, d);
-	if (r == 0 && (r = mem_grow(&a->vms, &a->cap_vms, a->n_vms + 1,
-			   sizeof(*a->vms))) < 0)
+	if (r == 0 &&
+	    (r = mem_grow(
+		 &a->vms, &a->cap_vms, a->n_vms + 1, sizeof(*a->vms))) < 0)
 		diag_set(d, "out of memory");
 	if (r == 0) {
 		snprintf(vm->dir, sizeof(vm->dir), "%s/vms/%s", a->state_dir,
@@ -957,8 +993,8 @@ agent_vm_stop(struct agent *a, const char *name, struct diag *d)
 		return 0; /* already on its way */
 	if (vm->state == VM_RUNNING && vm->qmp &&
 	    vm->spec.stop_timeout_ms > 0 &&
-	    qmp_execute(vm->qmp, "system_powerdown", NULL, QMP_TIMEOUT_MS,
-		NULL, d) == 0) {
+	    qmp_execute(vm->qmp, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL,
+		d) == 0) {
 		vm->stop_phase = 1;
 		vm->stop_deadline_ns =
 		    now + (uint64_t)vm->spec.stop_timeout_ms * NS_PER_MS;
@@ -988,6 +1024,7 @@ agent_vm_kill(struct agent *a, const char *name, struct diag *d)
 	vm->want_stop = true;
 	vm->stop_phase = 3;
 	vm->stop_deadline_ns = UINT64_MAX;
+	unconfine(vm);
 	kill(vm->pid, SIGKILL);
 	return 0;
 }
@@ -1058,13 +1095,13 @@ summary(const struct vm *vm)
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "heartbeat",
-	    json_string(!vm->booted  ? "none"
+	    json_string(!vm->booted ? "none"
 		    : vm->beat_lost ? "lost"
 				    : "ok"));
 	if (vm->booted)
 		json_object_set_new(o, "last_beat_ms_ago",
-		    json_integer((json_int_t)((now - vm->last_beat_ns) /
-			NS_PER_MS)));
+		    json_integer(
+			(json_int_t)((now - vm->last_beat_ns) / NS_PER_MS)));
 	return o;
 }
 
@@ -1088,8 +1125,8 @@ agent_vm_show(struct agent *a, const char *name, json_t **ret)
 	json_object_set_new(o, "vcpu_tids", tids);
 	json_object_set_new(o, "spec", spec_to_json(&vm->spec));
 	json_object_set_new(o, "console_log", json_string(vm->con.path));
-	json_object_set_new(o, "console_bytes",
-	    json_integer((json_int_t)vm->con.total));
+	json_object_set_new(
+	    o, "console_bytes", json_integer((json_int_t)vm->con.total));
 	json_object_set_new(
 	    o, "accel", json_string(accel_name(a->qopts.accel)));
 	if (vm->booted)
@@ -1157,19 +1194,19 @@ agent_vm_vcpus(struct agent *a, const char *name, int *tids, uint32_t n)
 }
 
 int
-agent_events_since(struct agent *a, uint64_t since, uint32_t max,
-    json_t **ret, uint64_t *ret_last)
+agent_events_since(struct agent *a, uint64_t since, uint32_t max, json_t **ret,
+    uint64_t *ret_last)
 {
 	json_t *arr = json_array();
-	uint64_t first = a->seq > AGENT_EVENT_RING ? a->seq - AGENT_EVENT_RING + 1
-						   : 1;
+	uint64_t first =
+	    a->seq > AGENT_EVENT_RING ? a->seq - AGENT_EVENT_RING + 1 : 1;
 
 	if (!arr)
 		return -ENOMEM;
 	if (since + 1 > first)
 		first = since + 1;
 	for (uint64_t s = first; s <= a->seq && json_array_size(arr) < max;
-	    s++) {
+	     s++) {
 		json_t *e = a->ring[s % AGENT_EVENT_RING];
 
 		if (e)
@@ -1226,8 +1263,8 @@ slurp_small(const char *path)
 }
 
 int
-agent_new(const struct agent_config *cfg, struct loop *loop,
-    struct agent **ret, struct diag *d)
+agent_new(const struct agent_config *cfg, struct loop *loop, struct agent **ret,
+    struct diag *d)
 {
 	struct agent *a;
 	struct cgroup_env env;
@@ -1245,18 +1282,17 @@ agent_new(const struct agent_config *cfg, struct loop *loop,
 	a->log = cfg->log;
 	a->state_dir = mem_strdup(cfg->state_dir);
 	a->qemu = mem_strdup(cfg->qemu ? cfg->qemu : "qemu-system-x86_64");
-	a->default_kernel = cfg->default_kernel
-	    ? mem_strdup(cfg->default_kernel)
-	    : NULL;
-	a->default_initrd = cfg->default_initrd
-	    ? mem_strdup(cfg->default_initrd)
-	    : NULL;
+	a->default_kernel =
+	    cfg->default_kernel ? mem_strdup(cfg->default_kernel) : NULL;
+	a->default_initrd =
+	    cfg->default_initrd ? mem_strdup(cfg->default_initrd) : NULL;
 	a->max_vms = cfg->max_vms ? cfg->max_vms : 64;
 	a->overhead_mib = cfg->overhead_mib ? cfg->overhead_mib : 160;
 	a->rr.sysctl = "/proc/sys/kernel/sched_rr_timeslice_ms";
 	a->host_cpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
 	a->host_mem_mib = (uint64_t)sysconf(_SC_PHYS_PAGES) *
-	    (uint64_t)sysconf(_SC_PAGESIZE) >> 20;
+		(uint64_t)sysconf(_SC_PAGESIZE) >>
+	    20;
 	if (!a->state_dir || !a->qemu) {
 		agent_free(a);
 		return -ENOMEM;
@@ -1265,8 +1301,8 @@ agent_new(const struct agent_config *cfg, struct loop *loop,
 		struct passwd *pw = getpwnam(cfg->qemu_user);
 
 		if (!pw) {
-			diag_set(d, "qemu user '%s': no such user",
-			    cfg->qemu_user);
+			diag_set(
+			    d, "qemu user '%s': no such user", cfg->qemu_user);
 			agent_free(a);
 			return -ENOENT;
 		}
@@ -1285,8 +1321,8 @@ agent_new(const struct agent_config *cfg, struct loop *loop,
 	cpuinfo = slurp_small("/proc/cpuinfo");
 	a->qopts = (struct qemu_opts){
 	    .binary = a->qemu,
-	    .accel = accel_detect(cfg->accel, a->accel_why,
-		sizeof(a->accel_why)),
+	    .accel =
+		accel_detect(cfg->accel, a->accel_why, sizeof(a->accel_why)),
 	    .tsc_khz = cpuinfo ? qemu_tsc_khz(cpuinfo) : 0,
 	    .tb_mib = 64,
 	};
@@ -1303,7 +1339,7 @@ agent_new(const struct agent_config *cfg, struct loop *loop,
 		memset(&a->cg, 0, sizeof(a->cg));
 	} else {
 		log_info(a->log, "cgroups: %s%s%s%s; %s",
-		    env.mode == CGROUP_V1   ? "v1"
+		    env.mode == CGROUP_V1	? "v1"
 			: env.mode == CGROUP_V2 ? "v2"
 						: "none",
 		    a->cg.have_cpu ? " cpu" : "",

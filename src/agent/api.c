@@ -120,8 +120,8 @@ op_status(int r)
 }
 
 static int
-route_vm(struct agent *a, const char *method, const char *name,
-    const char *op, json_t **ret)
+route_vm(struct agent *a, const char *method, const char *name, const char *op,
+    json_t **ret)
 {
 	struct diag d = {0};
 	int r;
@@ -153,10 +153,11 @@ route_vm(struct agent *a, const char *method, const char *name,
 	else if (strcmp(op, "kill") == 0)
 		r = agent_vm_kill(a, name, &d);
 	else
-		return error(ret, 404,
-		    "unknown operation (pause, resume, stop, kill)");
+		return error(
+		    ret, 404, "unknown operation (pause, resume, stop, kill)");
 	if (r < 0)
-		return error(ret, op_status(r), d.msg[0] ? d.msg : strerror(-r));
+		return error(
+		    ret, op_status(r), d.msg[0] ? d.msg : strerror(-r));
 	r = agent_vm_show(a, name, ret);
 	return r < 0 ? error(ret, 500, strerror(-r)) : 200;
 }
@@ -186,8 +187,8 @@ num_arg(const char *(*arg)(void *, const char *), void *ud, const char *key,
 
 int
 api_route(struct agent *a, const char *method, const char *url,
-    const char *(*arg)(void *ud, const char *key), void *ud,
-    const char *body, size_t body_len, json_t **ret)
+    const char *(*arg)(void *ud, const char *key), void *ud, const char *body,
+    size_t body_len, json_t **ret)
 {
 	char name[SPEC_NAME_MAX + 2];
 	const char *rest;
@@ -210,12 +211,12 @@ api_route(struct agent *a, const char *method, const char *url,
 
 		if (strcmp(method, "GET") != 0)
 			return error(ret, 405, "GET only");
-		if ((r = num_arg(arg, ud, "since", UINT64_MAX >> 1, 0, &since,
-			 ret)) ||
-		    (r = num_arg(arg, ud, "wait_ms", API_MAX_WAIT_MS, 0, &wait,
-			 ret)) ||
-		    (r = num_arg(arg, ud, "max", AGENT_EVENT_RING, 256, &max,
-			 ret)))
+		if ((r = num_arg(
+			 arg, ud, "since", UINT64_MAX >> 1, 0, &since, ret)) ||
+		    (r = num_arg(
+			 arg, ud, "wait_ms", API_MAX_WAIT_MS, 0, &wait, ret)) ||
+		    (r = num_arg(
+			 arg, ud, "max", AGENT_EVENT_RING, 256, &max, ret)))
 			return r;
 		if (agent_events_since(a, since, (uint32_t)max, &evs, &last) <
 		    0)
@@ -224,8 +225,8 @@ api_route(struct agent *a, const char *method, const char *url,
 			json_decref(evs);
 			return -EAGAIN;
 		}
-		*ret = json_pack("{s:o, s:I}", "events", evs, "last",
-		    (json_int_t)last);
+		*ret = json_pack(
+		    "{s:o, s:I}", "events", evs, "last", (json_int_t)last);
 		return 200;
 	}
 	if (strcmp(url, "/v1/vms") == 0) {
@@ -341,9 +342,9 @@ token_ok(const struct api *api, struct MHD_Connection *c)
 }
 
 static enum MHD_Result
-handle(void *cls, struct MHD_Connection *c, const char *url,
-    const char *method, const char *version, const char *upload,
-    size_t *upload_size, void **con_cls)
+handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size,
+    void **con_cls)
 {
 	struct api_server *srv = cls;
 	struct api *api = srv->api;
@@ -395,8 +396,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		    "(body): larger than the limit of %u bytes", API_MAX_BODY);
 		return send_json(c, 413, api_error_body(msg));
 	}
-	status = api_route(api->agent, method, url, conn_arg, c, rq->body,
-	    rq->len, &body);
+	status = api_route(
+	    api->agent, method, url, conn_arg, c, rq->body, rq->len, &body);
 	if (status == -EAGAIN) {
 		uint64_t wait = 0;
 		const char *w = conn_arg(c, "wait_ms");
@@ -420,8 +421,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			json_t *evs;
 			uint64_t last;
 
-			agent_events_since(api->agent, UINT64_MAX >> 1, 0, &evs,
-			    &last);
+			agent_events_since(
+			    api->agent, UINT64_MAX >> 1, 0, &evs, &last);
 			body = json_pack("{s:o, s:I}", "events", evs, "last",
 			    (json_int_t)last);
 			status = 200;
@@ -496,16 +497,16 @@ on_event(void *ud, const struct agent_event *ev)
 }
 
 static int
-start_server(struct api *api, struct api_server *srv, int fd, bool token,
-    struct diag *d)
+start_server(
+    struct api *api, struct api_server *srv, int fd, bool token, struct diag *d)
 {
 	const union MHD_DaemonInfo *info;
 	int r;
 
 	srv->api = api;
 	srv->need_token = token;
-	srv->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
-	    0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+	srv->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0,
+	    NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_MAX_CONNS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_END);
@@ -573,7 +574,8 @@ tcp_socket(const char *spec, uint16_t *ret_port, struct diag *d)
 	port = strtol(colon + 1, &end, 10);
 	if (!colon[1] || *end || port < 0 || port > 65535 ||
 	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		diag_set(d, "--listen: expected IPv4-ADDR:PORT, got '%s'", spec);
+		diag_set(
+		    d, "--listen: expected IPv4-ADDR:PORT, got '%s'", spec);
 		return -EINVAL;
 	}
 	sa.sin_port = htons((uint16_t)port);

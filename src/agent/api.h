@@ -46,8 +46,8 @@ uint16_t api_tcp_port(const struct api *api);
  * status; -EAGAIN when a GET /v1/events should wait (no events yet).
  */
 int api_route(struct agent *a, const char *method, const char *url,
-    const char *(*arg)(void *ud, const char *key), void *ud,
-    const char *body, size_t body_len, json_t **ret_body);
+    const char *(*arg)(void *ud, const char *key), void *ud, const char *body,
+    size_t body_len, json_t **ret_body);
 
 /* The JSON error body {"error": msg, "field": F}: F is the JSON path a
  * diagnostic starts with ("cpu.policy: ..."), or absent. New reference. */

@@ -62,8 +62,8 @@ self_path(const char *self, const char *ctl, char *out, size_t n)
 
 /* dir = mount point + (path relative to the mount's root). */
 static void
-join_mount(char *out, size_t n, const char *mnt, const char *root,
-    const char *path)
+join_mount(
+    char *out, size_t n, const char *mnt, const char *root, const char *path)
 {
 	size_t rl = strlen(root);
 
@@ -100,7 +100,7 @@ cgroup_env_parse(const char *mountinfo, const char *self_cgroup,
 			continue;
 		*sep = '\0';
 		for (tok = strtok_r(line, " ", &save); tok && i < 6;
-		    tok = strtok_r(NULL, " ", &save))
+		     tok = strtok_r(NULL, " ", &save))
 			f[i++] = tok;
 		if (i < 5)
 			continue;
@@ -120,15 +120,18 @@ cgroup_env_parse(const char *mountinfo, const char *self_cgroup,
 		static const char *const ctls[] = {"cpu", "cpuset", "memory"};
 		for (size_t k = 0; k < ELEMENTSOF(ctls); k++) {
 			char path[CGROUP_PATH_MAX];
-			char *dst = k == 0 ? e.cpu : k == 1 ? e.cpuset : e.memory;
+			char *dst = k == 0 ? e.cpu
+			    : k == 1	   ? e.cpuset
+					   : e.memory;
 
 			if (!has_token(opts, ctls[k]) ||
-			    !self_path(self_cgroup, ctls[k], path, sizeof(path)))
+			    !self_path(
+				self_cgroup, ctls[k], path, sizeof(path)))
 				continue;
 			join_mount(dst, CGROUP_PATH_MAX, f[4], f[3], path);
 			if (k == 0)
-				snprintf(e.cpu_root, sizeof(e.cpu_root), "%s",
-				    f[4]);
+				snprintf(
+				    e.cpu_root, sizeof(e.cpu_root), "%s", f[4]);
 		}
 	}
 	if (e.cpu[0] && e.cpuset[0] && e.memory[0]) {
@@ -385,8 +388,8 @@ setup_rt(struct cgroup *cg, uint32_t budget_pct)
 	snprintf(rt, sizeof(rt), "%s/rt", cg->cpu);
 	/* A group removed a moment ago may still hold budget: retry a bit. */
 	for (int i = 0; i < 50 && want > 0 &&
-	    cgroup_write(cg->cpu, "cpu.rt_runtime_us", "%" PRId64, want) < 0;
-	    i++)
+	     cgroup_write(cg->cpu, "cpu.rt_runtime_us", "%" PRId64, want) < 0;
+	     i++)
 		usleep(20000);
 	if (want <= 0 ||
 	    cgroup_write(cg->cpu, "cpu.rt_runtime_us", "%" PRId64, want) < 0 ||
@@ -407,8 +410,8 @@ setup_rt(struct cgroup *cg, uint32_t budget_pct)
 }
 
 int
-cgroup_setup(struct cgroup *cg, const struct cgroup_env *env,
-    const char *name, uint32_t rt_budget_pct, struct diag *d)
+cgroup_setup(struct cgroup *cg, const struct cgroup_env *env, const char *name,
+    uint32_t rt_budget_pct, struct diag *d)
 {
 	char buf[256];
 
@@ -424,13 +427,13 @@ cgroup_setup(struct cgroup *cg, const struct cgroup_env *env,
 			else
 				setup_rt(cg, rt_budget_pct);
 		}
-		if (make_base(env->cpuset, name, cg->cpuset,
-			&cg->have_cpuset) == 0) {
+		if (make_base(
+			env->cpuset, name, cg->cpuset, &cg->have_cpuset) == 0) {
 			/* A v1 cpuset needs cpus and mems before tasks. */
 			if (read_str(env->cpuset, "cpuset.cpus", buf,
 				sizeof(buf)) < 0 ||
-			    cgroup_write(cg->cpuset, "cpuset.cpus", "%s",
-				buf) < 0 ||
+			    cgroup_write(cg->cpuset, "cpuset.cpus", "%s", buf) <
+				0 ||
 			    read_str(env->cpuset, "cpuset.mems", buf,
 				sizeof(buf)) < 0 ||
 			    cgroup_write(cg->cpuset, "cpuset.mems", "%s", buf) <
@@ -446,15 +449,15 @@ cgroup_setup(struct cgroup *cg, const struct cgroup_env *env,
 		cgroup_write(env->unified, "cgroup.subtree_control", "+cpuset");
 		cgroup_write(env->unified, "cgroup.subtree_control", "+memory");
 		if (make_base(env->unified, name, cg->unified, &have) == 0) {
-			cg->have_cpu = cgroup_write(cg->unified,
-					   "cgroup.subtree_control",
-					   "+cpu") == 0;
-			cg->have_cpuset = cgroup_write(cg->unified,
-					      "cgroup.subtree_control",
-					      "+cpuset") == 0;
-			cg->have_memory = cgroup_write(cg->unified,
-					      "cgroup.subtree_control",
-					      "+memory") == 0;
+			cg->have_cpu =
+			    cgroup_write(cg->unified, "cgroup.subtree_control",
+				"+cpu") == 0;
+			cg->have_cpuset =
+			    cgroup_write(cg->unified, "cgroup.subtree_control",
+				"+cpuset") == 0;
+			cg->have_memory =
+			    cgroup_write(cg->unified, "cgroup.subtree_control",
+				"+memory") == 0;
 		}
 		snprintf(cg->rt_note, sizeof(cg->rt_note),
 		    "cgroup v2: host-wide RT throttling only");
@@ -510,21 +513,21 @@ vm_create_v1(struct cgroup *cg, const struct spec *s, uint32_t overhead_mib,
 		r = cgroup_write(vm->vcpu, "cpu.shares", "%u",
 		    s->cpu.policy == SPEC_POLICY_FAIR
 			? (s->cpu.weight * 1024u + 50) / 100 < 2
-			      ? 2u
-			      : (s->cpu.weight * 1024u + 50) / 100
+			    ? 2u
+			    : (s->cpu.weight * 1024u + 50) / 100
 			: 1024u);
 		if (r < 0)
 			return fail_at(d, vm->vcpu, "cpu.shares", r);
 		if (s->cpu.policy == SPEC_POLICY_CAP) {
-			uint64_t quota = (uint64_t)s->cpu.cap_pct *
-			    s->cpu.period_us / 100;
+			uint64_t quota =
+			    (uint64_t)s->cpu.cap_pct * s->cpu.period_us / 100;
 
 			if (quota < 1000)
 				quota = 1000;
 			if ((r = cgroup_write(vm->vcpu, "cpu.cfs_period_us",
 				 "%u", s->cpu.period_us)) < 0)
-				return fail_at(d, vm->vcpu, "cpu.cfs_period_us",
-				    r);
+				return fail_at(
+				    d, vm->vcpu, "cpu.cfs_period_us", r);
 			if ((r = cgroup_write(vm->vcpu, "cpu.cfs_quota_us",
 				 "%" PRIu64, quota)) < 0)
 				return fail_at(
@@ -532,19 +535,20 @@ vm_create_v1(struct cgroup *cg, const struct spec *s, uint32_t overhead_mib,
 		}
 	}
 	if (cg->have_cpuset) {
-		snprintf(vm->cpuset, sizeof(vm->cpuset), "%s/%s", cg->cpuset, n);
+		snprintf(
+		    vm->cpuset, sizeof(vm->cpuset), "%s/%s", cg->cpuset, n);
 		if ((r = mkdir_p1(vm->cpuset)) < 0)
 			return fail_at(d, vm->cpuset, "", r);
 		if (s->cpu.cpus[0])
 			snprintf(buf, sizeof(buf), "%s", s->cpu.cpus);
-		else if ((r = read_str(cg->cpuset, "cpuset.cpus", buf,
-			      sizeof(buf))) < 0)
+		else if ((r = read_str(
+			      cg->cpuset, "cpuset.cpus", buf, sizeof(buf))) < 0)
 			return fail_at(d, cg->cpuset, "cpuset.cpus", r);
 		if ((r = cgroup_write(vm->cpuset, "cpuset.cpus", "%s", buf)) <
 		    0)
 			return fail_at(d, vm->cpuset, "cpuset.cpus", r);
-		if ((r = read_str(cg->cpuset, "cpuset.mems", buf,
-			 sizeof(buf))) < 0 ||
+		if ((r = read_str(
+			 cg->cpuset, "cpuset.mems", buf, sizeof(buf))) < 0 ||
 		    (r = cgroup_write(vm->cpuset, "cpuset.mems", "%s", buf)) <
 			0)
 			return fail_at(d, vm->cpuset, "cpuset.mems", r);
@@ -555,14 +559,15 @@ vm_create_v1(struct cgroup *cg, const struct spec *s, uint32_t overhead_mib,
 		return -EOPNOTSUPP;
 	}
 	if (cg->have_memory) {
-		snprintf(vm->memory, sizeof(vm->memory), "%s/%s", cg->memory, n);
+		snprintf(
+		    vm->memory, sizeof(vm->memory), "%s/%s", cg->memory, n);
 		if ((r = mkdir_p1(vm->memory)) < 0)
 			return fail_at(d, vm->memory, "", r);
 		if ((r = cgroup_write(vm->memory, "memory.limit_in_bytes",
 			 "%" PRIu64,
 			 ((uint64_t)s->memory_mib + overhead_mib) << 20)) < 0)
-			return fail_at(d, vm->memory, "memory.limit_in_bytes",
-			    r);
+			return fail_at(
+			    d, vm->memory, "memory.limit_in_bytes", r);
 		snprintf(vm->procs[vm->n_procs++], CGROUP_PATH_MAX,
 		    "%s/cgroup.procs", vm->memory);
 	}
@@ -587,20 +592,21 @@ vm_create_v2(struct cgroup *cg, const struct spec *s, uint32_t overhead_mib,
 		return fail_at(d, vm->cpu, "memory.max", r);
 	if (s->cpu.cpus[0]) {
 		if (!cg->have_cpuset) {
-			diag_set(d, "cpu.cpus: no cpuset controller on this "
-				    "host");
+			diag_set(d,
+			    "cpu.cpus: no cpuset controller on this "
+			    "host");
 			return -EOPNOTSUPP;
 		}
-		if ((r = cgroup_write(vm->cpu, "cpuset.cpus", "%s",
-			 s->cpu.cpus)) < 0)
+		if ((r = cgroup_write(
+			 vm->cpu, "cpuset.cpus", "%s", s->cpu.cpus)) < 0)
 			return fail_at(d, vm->cpu, "cpuset.cpus", r);
 	}
 	if (cg->have_cpu && s->cpu.policy == SPEC_POLICY_FAIR &&
 	    (r = cgroup_write(vm->cpu, "cpu.weight", "%u", s->cpu.weight)) < 0)
 		return fail_at(d, vm->cpu, "cpu.weight", r);
 	if (cg->have_cpu && s->cpu.policy == SPEC_POLICY_CAP) {
-		uint64_t quota = (uint64_t)s->cpu.cap_pct * s->cpu.period_us /
-		    100;
+		uint64_t quota =
+		    (uint64_t)s->cpu.cap_pct * s->cpu.period_us / 100;
 
 		if ((r = cgroup_write(vm->cpu, "cpu.max", "%" PRIu64 " %u",
 			 quota < 1000 ? 1000 : quota, s->cpu.period_us)) < 0)
@@ -610,8 +616,8 @@ vm_create_v2(struct cgroup *cg, const struct spec *s, uint32_t overhead_mib,
 }
 
 int
-cgroup_vm_create(struct cgroup *cg, const struct spec *s,
-    uint32_t overhead_mib, struct cgroup_vm *ret, struct diag *d)
+cgroup_vm_create(struct cgroup *cg, const struct spec *s, uint32_t overhead_mib,
+    struct cgroup_vm *ret, struct diag *d)
 {
 	struct cgroup_vm vm;
 	int r = 0;
@@ -620,8 +626,9 @@ cgroup_vm_create(struct cgroup *cg, const struct spec *s,
 	if ((s->cpu.policy == SPEC_POLICY_FAIR ||
 		s->cpu.policy == SPEC_POLICY_CAP) &&
 	    !cg->have_cpu) {
-		diag_set(d, "cpu.policy: %s needs the cgroup cpu controller, "
-			    "which this host does not offer",
+		diag_set(d,
+		    "cpu.policy: %s needs the cgroup cpu controller, "
+		    "which this host does not offer",
 		    spec_policy_name(s->cpu.policy));
 		return -EOPNOTSUPP;
 	}

@@ -93,8 +93,8 @@ int cgroup_vm_create(struct cgroup *cg, const struct spec *s,
 
 /* Moves vCPU thread tid into the VM's vCPU group (rt: the shared RT group).
  * 0 or -errno. */
-int cgroup_vm_add_vcpu(
-    struct cgroup *cg, struct cgroup_vm *vm, pid_t tid, bool rt);
+int
+cgroup_vm_add_vcpu(struct cgroup *cg, struct cgroup_vm *vm, pid_t tid, bool rt);
 
 /* Removes the VM's groups; their processes must have exited. */
 void cgroup_vm_destroy(struct cgroup *cg, struct cgroup_vm *vm);

@@ -18,8 +18,8 @@ console_open(struct console *c, const char *path, uint64_t max_bytes)
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(c->old, sizeof(c->old), "%s.1", path);
 	unlink(c->old);
-	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND,
-	    0640);
+	c->fd = open(
+	    path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0640);
 	if (c->fd < 0)
 		return neg_errno();
 	c->half = max_bytes / 2;
@@ -41,8 +41,8 @@ rotate(struct console *c)
 
 	if (rename(c->path, c->old) < 0)
 		return neg_errno();
-	fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND,
-	    0640);
+	fd = open(
+	    c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0640);
 	if (fd < 0)
 		return neg_errno();
 	close(c->fd);
@@ -81,8 +81,8 @@ write_log(struct console *c, const char *buf, size_t n)
 }
 
 int
-console_feed(struct console *c, const char *buf, size_t n,
-    console_line_fn cb, void *ud)
+console_feed(
+    struct console *c, const char *buf, size_t n, console_line_fn cb, void *ud)
 {
 	int r = write_log(c, buf, n);
 

@@ -35,7 +35,7 @@ void console_close(struct console *c);
  * complete line (without "\r\n", cut to CONSOLE_LINE_MAX). 0 or -errno from
  * the file system (the scanner still saw the bytes).
  */
-int console_feed(struct console *c, const char *buf, size_t n,
-    console_line_fn cb, void *ud);
+int console_feed(
+    struct console *c, const char *buf, size_t n, console_line_fn cb, void *ud);
 
 #endif

@@ -141,8 +141,8 @@ cpupolicy_apply(struct cgroup *cg, struct cgroup_vm *vm, const struct spec *s,
     const pid_t *tids, uint32_t n, struct diag *d)
 {
 	const struct cpupolicy_ops *p = cpupolicy_get(s->cpu.policy);
-	struct sched_param sp = {.sched_priority = cpupolicy_rt_priority(
-				     &s->cpu)};
+	struct sched_param sp = {
+	    .sched_priority = cpupolicy_rt_priority(&s->cpu)};
 	cpu_set_t set;
 	bool pin = s->cpu.cpus[0] && !cg->have_cpuset;
 	int r;
@@ -159,7 +159,8 @@ cpupolicy_apply(struct cgroup *cg, struct cgroup_vm *vm, const struct spec *s,
 	for (uint32_t i = 0; i < n; i++) {
 		r = cgroup_vm_add_vcpu(cg, vm, tids[i], p->rt);
 		if (r < 0) {
-			diag_set(d, "vCPU thread %d: cannot join its cgroup: %s",
+			diag_set(d,
+			    "vCPU thread %d: cannot join its cgroup: %s",
 			    (int)tids[i], strerror(-r));
 			return r;
 		}
@@ -174,7 +175,8 @@ cpupolicy_apply(struct cgroup *cg, struct cgroup_vm *vm, const struct spec *s,
 		if (sched_setscheduler(tids[i], p->sched_class, &sp) < 0) {
 			r = neg_errno();
 			diag_set(d,
-			    "vCPU thread %d: sched_setscheduler(%s, %d): %s%s%s",
+			    "vCPU thread %d: sched_setscheduler(%s, %d): "
+			    "%s%s%s",
 			    (int)tids[i],
 			    p->sched_class == SCHED_FIFO ? "SCHED_FIFO"
 							 : "SCHED_RR",

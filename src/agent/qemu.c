@@ -16,8 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int
-add(struct qemu_args *a, const char *fmt, ...) _printf_(2, 3);
+static int add(struct qemu_args *a, const char *fmt, ...) _printf_(2, 3);
 
 static int
 add(struct qemu_args *a, const char *fmt, ...)
@@ -96,8 +95,9 @@ qemu_argv_build(const struct spec *s, const struct qemu_opts *o, int qmp_fd,
 	r |= add(&a, "-serial");
 	r |= add(&a, "chardev:con");
 	r |= add(&a, "-sandbox");
-	r |= add(&a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
-		     "resourcecontrol=deny");
+	r |= add(&a,
+	    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+	    "resourcecontrol=deny");
 	r |= add(&a, "-device");
 	r |= add(&a, "pvpanic");
 	r |= add(&a, "-action");
@@ -192,8 +192,15 @@ child_fail(int pipe_fd, int step)
 }
 
 static const char *const steps[] = {
-    "setsid", "join cgroup", "setgroups", "setgid", "setuid",
-    "PR_SET_PDEATHSIG", "parent died", "fd setup", "exec",
+    "setsid",
+    "join cgroup",
+    "setgroups",
+    "setgid",
+    "setuid",
+    "PR_SET_PDEATHSIG",
+    "parent died",
+    "fd setup",
+    "exec",
 };
 
 int

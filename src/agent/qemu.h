@@ -30,8 +30,8 @@ struct qemu_opts {
  * device with panic=pause, and the workload on the kernel command line
  * ("vmgr.workload=..."). 0 or -ENOMEM (ret empty).
  */
-int qemu_argv_build(const struct spec *s, const struct qemu_opts *o,
-    int qmp_fd, int con_fd, struct qemu_args *ret);
+int qemu_argv_build(const struct spec *s, const struct qemu_opts *o, int qmp_fd,
+    int con_fd, struct qemu_args *ret);
 
 void qemu_args_done(struct qemu_args *a);
 

@@ -75,7 +75,8 @@ qmp_msg_parse(const char *buf, size_t len, struct qmp_msg *ret, struct diag *d)
 		if (!json_is_object(v) || !json_is_string(c) ||
 		    !json_is_string(s)) {
 			json_decref(m.root);
-			return protocol(d, "error without class and desc strings");
+			return protocol(
+			    d, "error without class and desc strings");
 		}
 		m.kind = QMP_ERROR;
 		m.err_class = json_string_value(c);
@@ -107,9 +108,10 @@ qmp_msg_parse(const char *buf, size_t len, struct qmp_msg *ret, struct diag *d)
 			}
 			/* -1/-1 is QEMU's "no time"; large values saturate. */
 			if (json_integer_value(s) < INT64_C(1) << 40)
-				m.ts_us = (uint64_t)json_integer_value(s) *
-				        1000000u +
-				    (uint64_t)(json_integer_value(us) % 1000000);
+				m.ts_us =
+				    (uint64_t)json_integer_value(s) * 1000000u +
+				    (uint64_t)(json_integer_value(us) %
+					1000000);
 		}
 	} else {
 		json_decref(m.root);
@@ -268,8 +270,8 @@ enqueue(struct qmp *q, struct qmp_msg *m)
 
 /* Waits for the next message until the deadline. 0 and *ret, -errno. */
 static int
-wait_msg(struct qmp *q, uint64_t deadline_ns, struct qmp_msg *ret,
-    struct diag *d)
+wait_msg(
+    struct qmp *q, uint64_t deadline_ns, struct qmp_msg *ret, struct diag *d)
 {
 	for (;;) {
 		struct pollfd p = {.fd = q->fd, .events = POLLIN};
@@ -390,8 +392,8 @@ qmp_handshake(struct qmp *q, int timeout_ms, struct diag *d)
 		return protocol(d, "expected the greeting first");
 	}
 	qmp_msg_done(&m);
-	return qmp_execute(q, "qmp_capabilities", NULL, ms_left(deadline) + 1,
-	    NULL, d);
+	return qmp_execute(
+	    q, "qmp_capabilities", NULL, ms_left(deadline) + 1, NULL, d);
 }
 
 int

@@ -41,8 +41,8 @@ struct qmp_msg {
  * was wrong: not JSON, not an object, no known member, a member of the wrong
  * type. *ret untouched on failure.
  */
-int qmp_msg_parse(
-    const char *buf, size_t len, struct qmp_msg *ret, struct diag *d);
+int
+qmp_msg_parse(const char *buf, size_t len, struct qmp_msg *ret, struct diag *d);
 
 /* Releases m->root (NULL-safe on a zeroed message). */
 void qmp_msg_done(struct qmp_msg *m);

@@ -113,8 +113,8 @@ get_dup(const json_t *obj, const char *key, const char *path, size_t max,
 			char p[256];
 
 			jv_path_key(p, sizeof(p), path, key);
-			diag_set(d, "%s: must not contain control characters",
-			    p);
+			diag_set(
+			    d, "%s: must not contain control characters", p);
 			return -EINVAL;
 		}
 	}
@@ -185,8 +185,8 @@ parse_cpu(const json_t *c, struct spec *s, struct diag *d)
 		 &s->cpu.cap_pct, d)) < 0 ||
 	    (r = get_u32(c, "period_us", "cpu", 1000, 1000000,
 		 &s->cpu.period_us, d)) < 0 ||
-	    (r = get_u32(c, "slice_ms", "cpu", 1, 10000, &s->cpu.slice_ms,
-		 d)) < 0)
+	    (r = get_u32(c, "slice_ms", "cpu", 1, 10000, &s->cpu.slice_ms, d)) <
+		0)
 		return r;
 	r = jv_get_str(c, "cpus", "cpu", sizeof(s->cpu.cpus) - 1, &cpus, d);
 	if (r < 0 && r != -ENOENT)
@@ -222,16 +222,17 @@ parse_restart(const json_t *c, struct spec *s, struct diag *d)
 	    (r = get_enum(c, "policy", "restart", restart_names, &pol, d)) < 0)
 		return r;
 	s->restart = (enum spec_restart)pol;
-	if ((r = get_u32(c, "backoff_ms", "restart", 1, 3600000,
-		 &s->backoff_ms, d)) < 0 ||
+	if ((r = get_u32(c, "backoff_ms", "restart", 1, 3600000, &s->backoff_ms,
+		 d)) < 0 ||
 	    (r = get_u32(c, "backoff_max_ms", "restart", 1, 3600000,
 		 &s->backoff_max_ms, d)) < 0 ||
 	    (r = get_u32(c, "max_restarts", "restart", 0, 1000000,
 		 &s->max_restarts, d)) < 0)
 		return r;
 	if (s->backoff_max_ms < s->backoff_ms) {
-		diag_set(d, "restart.backoff_max_ms: must be at least "
-			    "backoff_ms");
+		diag_set(d,
+		    "restart.backoff_max_ms: must be at least "
+		    "backoff_ms");
 		return -EINVAL;
 	}
 	return 0;
@@ -266,8 +267,8 @@ static int
 parse_body(const json_t *v, struct spec *s, struct diag *d)
 {
 	static const char *const keys[] = {"name", "vcpus", "memory_mib",
-	    "kernel", "initrd", "disk", "cmdline", "workload", "machine",
-	    "cpu", "restart", "console_max_bytes", "heartbeat_timeout_ms",
+	    "kernel", "initrd", "disk", "cmdline", "workload", "machine", "cpu",
+	    "restart", "console_max_bytes", "heartbeat_timeout_ms",
 	    "stop_timeout_ms", NULL};
 	const json_t *x;
 	const char *name;
@@ -334,8 +335,9 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 		return -EINVAL;
 	}
 	if (s->disk && !s->kernel && s->machine == SPEC_MACHINE_MICROVM) {
-		diag_set(d, "machine: a disk without a kernel boots through "
-			    "firmware: use \"q35\"");
+		diag_set(d,
+		    "machine: a disk without a kernel boots through "
+		    "firmware: use \"q35\"");
 		return -EINVAL;
 	}
 	if ((x = json_object_get(v, "cpu")) && (r = parse_cpu(x, s, d)) < 0)
@@ -343,8 +345,8 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 	if ((x = json_object_get(v, "restart")) &&
 	    (r = parse_restart(x, s, d)) < 0)
 		return r;
-	r = jv_get_int(v, "console_max_bytes", "", 4096, INT64_C(1) << 34, &n,
-	    d);
+	r = jv_get_int(
+	    v, "console_max_bytes", "", 4096, INT64_C(1) << 34, &n, d);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0)

@@ -97,25 +97,50 @@ main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'r': role = optarg; break;
-		case 's': pcfg.unix_path = optarg; break;
-		case 'l': pcfg.tcp = optarg; break;
-		case 't': token_file = optarg; break;
-		case 'd': acfg.state_dir = optarg; break;
-		case 'q': acfg.qemu = optarg; break;
-		case 'u': acfg.qemu_user = optarg; break;
-		case 'a': acfg.accel = optarg; break;
-		case 'k': acfg.default_kernel = optarg; break;
-		case 'i': acfg.default_initrd = optarg; break;
+		case 'r':
+			role = optarg;
+			break;
+		case 's':
+			pcfg.unix_path = optarg;
+			break;
+		case 'l':
+			pcfg.tcp = optarg;
+			break;
+		case 't':
+			token_file = optarg;
+			break;
+		case 'd':
+			acfg.state_dir = optarg;
+			break;
+		case 'q':
+			acfg.qemu = optarg;
+			break;
+		case 'u':
+			acfg.qemu_user = optarg;
+			break;
+		case 'a':
+			acfg.accel = optarg;
+			break;
+		case 'k':
+			acfg.default_kernel = optarg;
+			break;
+		case 'i':
+			acfg.default_initrd = optarg;
+			break;
 		case 'L':
 			if (log_level_parse(optarg, &lvl) < 0) {
-				fprintf(stderr, "vmgrd: --log-level: error, "
-						"warn, info or debug\n");
+				fprintf(stderr,
+				    "vmgrd: --log-level: error, "
+				    "warn, info or debug\n");
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc || !role || strcmp(role, "agent") != 0) {
@@ -173,7 +198,8 @@ main(int argc, char **argv)
 		log_error(&c.log, "api: %s", d.msg);
 		goto out;
 	}
-	log_info(&c.log, "agent ready:%s%s%s%u", pcfg.unix_path ? " socket " : "",
+	log_info(&c.log, "agent ready:%s%s%s%u",
+	    pcfg.unix_path ? " socket " : "",
 	    pcfg.unix_path ? pcfg.unix_path : "", pcfg.tcp ? " tcp port " : " ",
 	    pcfg.tcp ? (unsigned)api_tcp_port(api) : 0u);
 	r = loop_run(c.loop);

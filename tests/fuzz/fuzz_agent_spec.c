@@ -18,8 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	r = spec_parse((const char *)data, size, &s, &d);
-	assert(r == 0 || r == -ENOMEM || ((r == -EINVAL || r == -EMSGSIZE) &&
-					     d.msg[0]));
+	assert(r == 0 || r == -ENOMEM ||
+	    ((r == -EINVAL || r == -EMSGSIZE) && d.msg[0]));
 	if (r == 0) {
 		json_t *j = spec_to_json(&s);
 		struct spec again;

@@ -49,23 +49,24 @@ test_spec(void)
 	is_int(r, 0, "a full spec parses (%s)", d.msg);
 	ok(s.vcpus == 2 && s.memory_mib == 256 &&
 		s.cpu.policy == SPEC_POLICY_CAP && s.cpu.cap_pct == 150 &&
-		s.cpu.period_us == 50000 &&
-		strcmp(s.cpu.cpus, "0-1") == 0 &&
+		s.cpu.period_us == 50000 && strcmp(s.cpu.cpus, "0-1") == 0 &&
 		s.restart == SPEC_RESTART_ON_FAILURE && s.max_restarts == 3 &&
 		s.machine == SPEC_MACHINE_Q35 && s.stop_timeout_ms == 0 &&
 		strcmp(s.workload, "cpu:10") == 0,
 	    "every field is read");
 	is_int(spec_copy(&c, &s), 0, "copy");
 	j = spec_to_json(&c);
-	ok(j && strcmp(json_string_value(json_object_get(j, "kernel")),
-		    "/k") == 0,
+	ok(j &&
+		strcmp(json_string_value(json_object_get(j, "kernel")), "/k") ==
+		    0,
 	    "to JSON");
 	json_decref(j);
 	spec_done(&c);
 	spec_done(&s);
 
 	{
-		const char *min = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":64}";
+		const char *min =
+		    "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":64}";
 
 		r = spec_parse(min, strlen(min), &s, &d);
 	}
@@ -270,8 +271,7 @@ test_accel(void)
 	    "no vmx: a longer word does not count");
 	ok(!accel_cpuinfo_has_virt("model name: svm vmx\nflags: fpu\n"),
 	    "only the flags line counts");
-	is_int(accel_detect("tcg", why, sizeof(why)), ACCEL_TCG,
-	    "forced TCG");
+	is_int(accel_detect("tcg", why, sizeof(why)), ACCEL_TCG, "forced TCG");
 	ok(accel_kvm_probe("/nonexistent/kvm", 100, why, sizeof(why)) < 0,
 	    "the probe fails without a device: %s", why);
 	accel_detect(NULL, why, sizeof(why));

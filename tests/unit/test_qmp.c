@@ -73,15 +73,16 @@ test_session(void)
 	    "the client sent qmp_capabilities: %s", buf);
 
 	/* An event arrives before the answer; a late answer is ignored. */
-	say(peer, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 5}, "
-		  "\"event\": \"STOP\"}\r\n");
+	say(peer,
+	    "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 5}, "
+	    "\"event\": \"STOP\"}\r\n");
 	say(peer, "{\"return\": {}, \"id\": 77}\r\n");
 	say(peer, "{\"return\": [{\"thread-id\": 42}], \"id\": 1}\r\n");
 	r = qmp_execute(q, "query-cpus-fast", NULL, 1000, &ret, &d);
 	is_int(r, 0, "execute returns the answer with its id");
 	ok(json_is_array(ret) &&
-		json_integer_value(json_object_get(
-		    json_array_get(ret, 0), "thread-id")) == 42,
+		json_integer_value(
+		    json_object_get(json_array_get(ret, 0), "thread-id")) == 42,
 	    "the return value is handed over");
 	json_decref(ret);
 	is_int(s.n, 0, "events are not delivered inside execute");
@@ -91,8 +92,9 @@ test_session(void)
 	    "dispatch delivers the queued STOP event");
 
 	/* QEMU refuses a command. */
-	say(peer, "{\"error\": {\"class\": \"GenericError\", \"desc\": "
-		  "\"nope\"}, \"id\": 2}\n");
+	say(peer,
+	    "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+	    "\"nope\"}, \"id\": 2}\n");
 	r = qmp_execute(q, "bogus", NULL, 1000, NULL, &d);
 	is_int(r, -EREMOTEIO, "an error answer is -EREMOTEIO");
 	is_str(d.msg, "GenericError: nope", "with class and description");
