@@ -313,8 +313,8 @@ test_rr_slice(void)
 	cpupolicy_rr_release(&h);
 	fd = open(path, O_RDONLY);
 	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0)
-		ok(atoi(buf) == 100, "the last restores the original (%s)",
-		    buf);
+		ok(atoi(buf) == 100, "the last restores the original (%d)",
+		    atoi(buf));
 	else
 		ok(0, "read back");
 	if (fd >= 0)
