@@ -57,10 +57,20 @@ mono_ns(void)
 }
 
 json_t *
-api_error_body(const char *msg)
+api_error_body(const char *raw)
 {
-	json_t *o = json_pack("{s:s}", "error", msg);
-	size_t n = strcspn(msg, ": ");
+	char msg[sizeof(((struct diag *)0)->msg)];
+	json_t *o;
+	size_t n;
+
+	/* Messages quote input (jansson's included), maybe cut mid-character:
+	 * keep them ASCII so they are always valid JSON strings. */
+	snprintf(msg, sizeof(msg), "%s", raw);
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c >= 0x80 || (unsigned char)*c < 0x20)
+			*c = '?';
+	o = json_pack("{s:s}", "error", msg);
+	n = strcspn(msg, ": ");
 
 	/* A diagnostic led by a JSON path names the field. */
 	if (o && n > 0 && n < 128 && msg[n] == ':' && msg[n + 1] == ' ') {

@@ -50,7 +50,8 @@ int api_route(struct agent *a, const char *method, const char *url,
     size_t body_len, json_t **ret_body);
 
 /* The JSON error body {"error": msg, "field": F}: F is the JSON path a
- * diagnostic starts with ("cpu.policy: ..."), or absent. New reference. */
+ * diagnostic starts with ("cpu.policy: ..."), or absent. Bytes outside
+ * printable ASCII become '?'. New reference (NULL only without memory). */
 json_t *api_error_body(const char *msg);
 
 #endif
