@@ -278,5 +278,27 @@ done
 [ -z "$alive" ]
 check $? "kill -9 of the agent: its QEMU processes ($pids) are gone${alive:+; alive:$alive}"
 
+# --- the next agent sweeps the dead agent's cgroups, then leaves cleanly ---
+old=$(sed -n 's/.*cgroup\/cpu\/\(vmgr-[0-9]*\).*/\1/p' "$T/agent.log" | head -n 1)
+"$VMGRD" --role agent --socket "$T/agent2.sock" --state-dir "$T/state2" \
+	--log-level info 2>"$T/agent2.log" &
+AGENT_PID=$!
+i=0
+while ! grep -q 'agent ready' "$T/agent2.log" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+rc=$?
+AGENT_PID=
+left=$(ls -d /sys/fs/cgroup/*/vmgr-* /sys/fs/cgroup/memory/*/*/vmgr-* 2>/dev/null |
+	grep -E "/(${old:-none}|vmgr-[0-9]+)$" | while read -r g; do
+		p=${g##*/vmgr-}
+		kill -0 "$p" 2>/dev/null || echo "$g"
+	done)
+[ "$rc" = 0 ] && [ -z "$left" ]
+check $? "a new agent removes a dead agent's cgroups and exits 0 on SIGTERM${left:+; left: $left}"
+
 echo "1..$n"
 [ "$failed" = 0 ]
