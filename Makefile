@@ -46,6 +46,7 @@ test-fast: build
 
 # Benchmarks print one JSON object per measurement; B=NAME runs one.
 bench: build
+	@ninja -C $(BUILD) tests/guest/vmlinuz >/dev/null
 	@scripts/bench $(BUILD) $(B)
 
 # libFuzzer binaries (clang) in build-fuzz/; corpora live in tests/fuzz/corpus/.

@@ -101,7 +101,7 @@ int sched_pick_sorted(const struct cluster *c, const struct sched_queue *q,
     uint32_t max, struct sched_pick *ret);
 
 /* Helper for policies: ret = queue indexes 0 .. min(n, max) - 1. */
-int sched_pick_prefix(const struct sched_queue *q, uint32_t max,
-    struct sched_pick *ret);
+int sched_pick_prefix(
+    const struct sched_queue *q, uint32_t max, struct sched_pick *ret);
 
 #endif
