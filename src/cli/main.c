@@ -13,6 +13,8 @@ static const struct cli_cmd commands[] = {
 	  "every posterior of a Bayesian network given evidence", cmd_diagnose },
 	{ "place", "SCENARIO [--strategy S] [--params K=V,..] [--seed N] [--json]",
 	  "place a scenario's VMs and explain every refusal", cmd_place },
+	{ "sim", "--trace FORMAT:PATH [--hosts SPEC] [--allocation S] [--schedule S] [--seed N] [--report DIR] [--json] [--compare S1,S2,..] (vmgr sim --help: all)",
+	  "replay a trace through the decision engine and report", cmd_sim },
 	{ "strategies", "[--json]",
 	  "list the registered strategies and presets", cmd_strategies },
 	{ "why-not", "SCENARIO VM HOST [--strategy S] [--params K=V,..] [--seed N] [--json]",

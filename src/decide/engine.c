@@ -625,12 +625,20 @@ on_host_fail(
 		case RECOVER_RESTART:
 			if (start_on(e, a->vm, a->to, true, now, ACT_RESTART,
 				out) < 0) {
-				cluster_release(e->c, a->vm, VM_FAILED);
-				emit(out, ACT_LOST, a->vm, a->host, HOST_NONE,
-				    0, 0);
+				r = enqueue(e, a->vm, now);
+				emit(out, ACT_QUEUE, a->vm, HOST_NONE,
+				    HOST_NONE, 0, 0);
 			}
 			break;
 		case RECOVER_LOST:
+			/* An HA VM that finds no room now waits for it, like
+			 * any arrival; the others are lost. */
+			if (cluster_vm(e->c, a->vm)->ha) {
+				r = enqueue(e, a->vm, now);
+				emit(out, ACT_QUEUE, a->vm, HOST_NONE,
+				    HOST_NONE, 0, 0);
+				break;
+			}
 			cluster_release(e->c, a->vm, VM_FAILED);
 			emit(out, ACT_LOST, a->vm, a->host, HOST_NONE, 0, 0);
 			break;

@@ -133,18 +133,30 @@ leaf_node(struct fitnode *n, const struct fitleaf *l)
 	n->load_min = down(l->load);
 }
 
+static inline float
+fmin2(float a, float b)
+{
+	return a < b ? a : b;
+}
+
+static inline float
+fmax2(float a, float b)
+{
+	return a > b ? a : b;
+}
+
 static inline void
 pull(struct fitnode *n, const struct fitnode *a, const struct fitnode *b)
 {
 	for (int d = 0; d < RES_NDIM; d++) {
 		n->max[d] = a->max[d] > b->max[d] ? a->max[d] : b->max[d];
-		n->inv_lim_min[d] = fminf(a->inv_lim_min[d], b->inv_lim_min[d]);
-		n->inv_lim_max[d] = fmaxf(a->inv_lim_max[d], b->inv_lim_max[d]);
+		n->inv_lim_min[d] = fmin2(a->inv_lim_min[d], b->inv_lim_min[d]);
+		n->inv_lim_max[d] = fmax2(a->inv_lim_max[d], b->inv_lim_max[d]);
 	}
 	n->shape[0] = a->shape[0] | b->shape[0];
 	n->shape[1] = a->shape[1] | b->shape[1];
-	n->s_min = fminf(a->s_min, b->s_min);
-	n->s_max = fmaxf(a->s_max, b->s_max);
+	n->s_min = fmin2(a->s_min, b->s_min);
+	n->s_max = fmax2(a->s_max, b->s_max);
 	for (int i = 0; i < FIT_CPU_LEVELS; i++) {
 		n->s_row_cpu[i] = a->s_row_cpu[i] < b->s_row_cpu[i]
 		    ? a->s_row_cpu[i]
@@ -154,7 +166,7 @@ pull(struct fitnode *n, const struct fitnode *a, const struct fitnode *b)
 		    : b->s_row_mem[i];
 	}
 	n->perf_max = a->perf_max > b->perf_max ? a->perf_max : b->perf_max;
-	n->load_min = fminf(a->load_min, b->load_min);
+	n->load_min = fmin2(a->load_min, b->load_min);
 }
 
 /* Builds [l, r] of `nodes` from the leaf summaries in `leaves`. */
@@ -220,10 +232,16 @@ fitidx_set(struct fitidx *x, uint32_t i, const struct fitleaf *l)
 	}
 	leaf_node(&x->nodes[node_id(i, i)], l);
 	while (depth-- > 0) {
+		struct fitnode *n = &x->nodes[node_id(lo[depth], hi[depth])];
+		struct fitnode was = *n;
+
 		m = lo[depth] + (hi[depth] - lo[depth]) / 2;
-		pull(&x->nodes[node_id(lo[depth], hi[depth])],
-		    &x->nodes[node_id(lo[depth], m)],
+		pull(n, &x->nodes[node_id(lo[depth], m)],
 		    &x->nodes[node_id(m + 1, hi[depth])]);
+		/* A summary that did not change leaves its ancestors as they
+		 * are (every field is a function of the children alone). */
+		if (memcmp(&was, n, sizeof(was)) == 0)
+			break;
 	}
 }
 
