@@ -18,7 +18,8 @@ static const char usage[] =
     "T:HOST,...]\n"
     "       [--detect SECONDS] [--repair SECONDS] [--horizon SECONDS] "
     "[--overcommit CPU]\n"
-    "       [--skip-bad] [--max-vms N] [--sample SECONDS] [--power-dir DIR]";
+    "       [--skip-bad] [--max-vms N] [--sample SECONDS] [--power-dir DIR] "
+    "[--no-ha]";
 
 static int
 number(struct cli *cli, const char *opt, const char *s, double lo, double hi,
@@ -163,6 +164,7 @@ cmd_sim(struct cli *cli, int argc, char **argv)
 		{ "max-vms", required_argument, NULL, 'M' },
 		{ "sample", required_argument, NULL, 'P' },
 		{ "power-dir", required_argument, NULL, 'W' },
+		{ "no-ha", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -242,6 +244,9 @@ cmd_sim(struct cli *cli, int argc, char **argv)
 			break;
 		case 'W':
 			o.power_dir = optarg;
+			break;
+		case 'N':
+			o.ha = false;
 			break;
 		case 'h':
 			fprintf(cli->out, "usage: vmgr sim %s\n", usage);

@@ -587,6 +587,7 @@ on_host_fail(
 	struct recover_opts ro;
 	struct recover_plan plan;
 	struct fault_obs obs;
+	bool rechecking = false;
 	struct diag d;
 	int r;
 
@@ -652,9 +653,14 @@ on_host_fail(
 				    now, 0);
 			break;
 		case RECOVER_WAIT:
-			emit(out, ACT_TIMER, VM_NONE, a->host, HOST_NONE,
-			    now + (uint64_t)(ro.costs.recheck_s * 1e9),
-			    TIMER_RECHECK);
+			/* One look again per host, however many VMs wait. */
+			if (!rechecking) {
+				emit(out, ACT_TIMER, VM_NONE, a->host,
+				    HOST_NONE,
+				    now + (uint64_t)(ro.costs.recheck_s * 1e9),
+				    TIMER_RECHECK);
+				rechecking = true;
+			}
 			break;
 		default:
 			break;
@@ -684,7 +690,7 @@ engine_handle(
 	if (r < 0)
 		return r;
 	if ((ev->kind == EV_ARRIVE || ev->kind == EV_DEPART ||
-		ev->kind == EV_USAGE) &&
+		ev->kind == EV_USAGE || ev->kind == EV_VM_FAILED) &&
 	    ev->vm >= e->c->n_vms)
 		return -EINVAL;
 	if ((ev->kind == EV_HOST_FAIL || ev->kind == EV_HOST_RECOVER) &&
@@ -703,6 +709,19 @@ engine_handle(
 		if (cluster_host(e->c, ev->host)->state == HOST_DOWN)
 			return 0;
 		r = on_host_fail(e, ev->host, ev->now_ns, out);
+		return r < 0 ? r : admit(e, ev->now_ns, out);
+	case EV_VM_FAILED:
+		if (cluster_vm(e->c, ev->vm)->state != VM_RUNNING)
+			return -EINVAL;
+		if (cluster_vm(e->c, ev->vm)->ha) {
+			leave(e, ev->vm, VM_QUEUED, ACT_STOP, out);
+			r = enqueue(e, ev->vm, ev->now_ns);
+			emit(
+			    out, ACT_QUEUE, ev->vm, HOST_NONE, HOST_NONE, 0, 0);
+		} else {
+			leave(e, ev->vm, VM_FAILED, ACT_LOST, out);
+			r = 0;
+		}
 		return r < 0 ? r : admit(e, ev->now_ns, out);
 	case EV_HOST_RECOVER:
 		cluster_set_host_state(e->c, ev->host, HOST_UP);

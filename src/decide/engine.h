@@ -24,6 +24,8 @@ enum engine_event_kind {
 	EV_HOST_FAIL, /* host's failure was detected */
 	EV_HOST_RECOVER, /* host is back */
 	EV_TIMER, /* a timer the engine asked for (`timer`) fired */
+	EV_VM_FAILED, /* vm died where it ran (its QEMU exited, its host
+		       rebooted under it): restarted if HA, else lost */
 };
 
 enum engine_timer {

@@ -77,6 +77,10 @@ struct sim {
 	uint32_t strand_samples;
 	float *waits;
 	uint32_t n_waits, cap_waits;
+	/* VMs the engine believes run but that are dead (a migration off a
+	 * failed host): reported back as EV_VM_FAILED after each event. */
+	vm_id *dead;
+	uint32_t n_dead, cap_dead;
 	double restart_sum;
 	uint64_t n_restart;
 	struct sim_result *r;
@@ -326,12 +330,23 @@ apply(struct sim *s)
 			struct svm *x = &s->vms[a->vm];
 			uint64_t keep = x->version;
 
+			if (x->on == HOST_NONE || s->hosts[a->host].failed) {
+				/* Nothing to move, or nowhere alive to move
+				 * it to: the migration fails and the VM is
+				 * dead; the engine hears of it next. */
+				truth_stop(s, a->vm);
+				x->down = true;
+				x->fail_ns = s->now;
+				r = mem_grow(&s->dead, &s->cap_dead,
+				    s->n_dead + 1, sizeof(*s->dead));
+				if (r == 0)
+					s->dead[s->n_dead++] = a->vm;
+				break;
+			}
 			s->r->migrations++;
 			s->r->migration_gib +=
 			    cluster_vm(s->c, a->vm)->demand.v[RES_MEM] / 1024.0;
 			s->r->migration_s += (double)(a->at_ns - s->now) * 1e-9;
-			if (x->on == HOST_NONE || s->hosts[a->host].failed)
-				break;
 			/* Same run, new host: keep its events valid. */
 			truth_stop(s, a->vm);
 			x->version = (uint32_t)keep;
@@ -366,7 +381,23 @@ handle(struct sim *s, enum engine_event_kind k, vm_id v, host_id h,
 		    (double)s->now * 1e-9, strerror(-r));
 		return r;
 	}
-	return apply(s);
+	r = apply(s);
+	/* Failed migrations: the VM died; tell the engine (which may
+	 * decide more migrations, whose failures come round again). */
+	while (r == 0 && s->n_dead > 0) {
+		vm_id x = s->dead[--s->n_dead];
+
+		if (cluster_vm(s->c, x)->state != VM_RUNNING)
+			continue;
+		ev = (struct engine_event){
+			.kind = EV_VM_FAILED, .now_ns = s->now, .vm = x
+		};
+		engine_actions_clear(&s->acts);
+		r = engine_handle(s->e, &ev, &s->acts);
+		if (r == 0)
+			r = apply(s);
+	}
+	return r;
 }
 
 static int
@@ -651,10 +682,21 @@ step(struct sim *s, const struct ev *ev)
 			return 0;
 		return handle(s, EV_HOST_FAIL, VM_NONE, id, 0);
 	case C_REPAIR: {
-		int r;
+		int r = 0;
 
 		s->hosts[id].failed = false;
-		r = handle(s, EV_HOST_RECOVER, VM_NONE, id, 0);
+		/* The model may still place VMs here that died with the host
+		 * (it was never fenced): the rebooted agent reports them. */
+		for (vm_id v = cluster_host(s->c, id)->first_vm;
+		     v != VM_NONE && r == 0;) {
+			vm_id next = cluster_vm(s->c, v)->next_on_host;
+
+			if (s->vms[v].on != id)
+				r = handle(s, EV_VM_FAILED, v, HOST_NONE, 0);
+			v = next;
+		}
+		if (r == 0)
+			r = handle(s, EV_HOST_RECOVER, VM_NONE, id, 0);
 		if (r == 0 && ev->aux && s->o->fail_per_host_year > 0 &&
 		    live(s)) {
 			double mean = 365.25 * 86400 / s->o->fail_per_host_year;
@@ -815,6 +857,7 @@ sim_run(const struct sim_opts *o, struct sim_result *r, struct diag *d)
 	free(s.vms);
 	free(s.hosts);
 	free(s.waits);
+	free(s.dead);
 	evq_done(&s.q);
 	engine_actions_done(&s.acts);
 	engine_free(s.e);
