@@ -27,9 +27,12 @@ build-clang: setup
 	@[ -f build-clang/build.ninja ] || CC=clang meson setup build-clang
 	@ninja -C build-clang
 
-# The main job on the embedded defaults: the seed's example.
+# The main job: vmgrd with the seed's platform (1 core, 1 GiB) runs the
+# seed's VMs A and B as real guests; first the offline placement of the
+# same scenario.
 run: build
 	$(VMGR) place examples/seed.json
+	@scripts/run-seed $(BUILD)
 
 # Every test, in the normal build and again under ASan+UBSan.
 test: build build-asan build-clang

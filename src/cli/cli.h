@@ -25,6 +25,9 @@ struct cli {
 	struct log log;
 	FILE *out; /* results */
 	FILE *err; /* errors and progress */
+	/* Where the online verbs find vmgrd (global options; NULL: the
+	 * environment or ./var/vmgrd.sock). */
+	const char *socket, *url, *token_file;
 };
 
 struct cli_cmd {
@@ -53,6 +56,9 @@ int cmd_diagnose(struct cli *cli, int argc, char **argv);
 int cmd_place(struct cli *cli, int argc, char **argv);
 int cmd_why_not(struct cli *cli, int argc, char **argv);
 int cmd_sim(struct cli *cli, int argc, char **argv);
+int cmd_vm(struct cli *cli, int argc, char **argv);
+int cmd_host(struct cli *cli, int argc, char **argv);
+int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_strategies(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /* cmd_why_not.c - `vmgr why-not SCENARIO VM HOST`: explain one VM-host pair. */
 #include "cli/cli.h"
+#include "cli/http.h"
 #include "cli/run.h"
 
 #include "model/explain.h"
@@ -13,6 +14,44 @@
  * scenario already places ("host") is checked against the cluster as the
  * file states it.
  */
+/* VM HOST without a scenario: ask vmgrd about its own cluster. */
+static int
+why_not_online(struct cli *cli, const char *vm, const char *host, bool json)
+{
+	struct http_target t = { .socket = cli->socket, .url = cli->url };
+	char path[256];
+	json_t *reply = NULL, *reasons, *r;
+	size_t i;
+	int rc, st;
+
+	rc = http_target_init(cli, &t, cli->token_file);
+	if (rc != EXIT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/v1/why-not?vm=%s&host=%s", vm, host);
+	st = http_call(cli, &t, "GET", path, NULL, 10000, &reply, NULL);
+	rc = http_exit(cli, "why-not", st, reply);
+	if (rc != EXIT_OK || json) {
+		if (rc == EXIT_OK)
+			return cli_print_json(cli, reply);
+		json_decref(reply);
+		return rc;
+	}
+	if (json_is_true(json_object_get(reply, "fits"))) {
+		const char *on =
+		    json_string_value(json_object_get(reply, "placed_on"));
+
+		fprintf(cli->out, "%s can go to %s%s%s.\n", vm, host,
+		    on ? "; it runs on " : "", on ? on : "");
+	} else {
+		fprintf(cli->out, "%s cannot go to %s:\n", vm, host);
+		reasons = json_object_get(reply, "reasons");
+		json_array_foreach(reasons, i, r) fprintf(cli->out, "  %s\n",
+		    json_string_value(json_object_get(r, "text")));
+	}
+	json_decref(reply);
+	return EXIT_OK;
+}
+
 int
 cmd_why_not(struct cli *cli, int argc, char **argv)
 {
@@ -32,9 +71,13 @@ cmd_why_not(struct cli *cli, int argc, char **argv)
 	rc = run_parse_opts(cli, "why-not", usage, argc, argv, &o, &json);
 	if (rc != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
+	if (optind == argc - 2)
+		return why_not_online(
+		    cli, argv[optind], argv[optind + 1], json);
 	if (optind != argc - 3)
 		return cli_fail(cli, "why-not", EXIT_USAGE,
-		    "expected SCENARIO VM HOST (see 'vmgr help why-not')");
+		    "expected SCENARIO VM HOST, or VM HOST for vmgrd (see "
+		    "'vmgr help why-not')");
 	o.path = argv[optind];
 	vname = argv[optind + 1];
 	hname = argv[optind + 2];

@@ -1,6 +1,8 @@
 /* main.c - vmgr: dispatch a verb from the command table. */
 #include "cli/cli.h"
 
+#include <curl/curl.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -15,17 +17,26 @@ static const struct cli_cmd commands[] = {
 	  "place a scenario's VMs and explain every refusal", cmd_place },
 	{ "sim", "--trace FORMAT:PATH [--hosts SPEC] [--allocation S] [--schedule S] [--seed N] [--report DIR] [--json] [--compare S1,S2,..] (vmgr sim --help: all)",
 	  "replay a trace through the decision engine and report", cmd_sim },
+	{ "vm", "create NAME --cpu-milli N --memory-mib N [--priority P] [--workload W] [--no-ha] [--stopped] | create --from SCENARIO | list | show NAME | start NAME | stop NAME | delete NAME | migrate NAME HOST  [--json]",
+	  "manage VMs on vmgrd", cmd_vm },
+	{ "host", "list | drain NAME | undrain NAME  [--json]",
+	  "manage vmgrd's hosts", cmd_host },
+	{ "events", "[-f] [--since SEQ] [--json]",
+	  "what vmgrd did and why (-f: follow)", cmd_events },
 	{ "strategies", "[--json]",
 	  "list the registered strategies and presets", cmd_strategies },
-	{ "why-not", "SCENARIO VM HOST [--strategy S] [--params K=V,..] [--seed N] [--json]",
-	  "explain why a VM does or does not go to a host", cmd_why_not },
+	{ "why-not", "[SCENARIO] VM HOST [--strategy S] [--params K=V,..] [--seed N] [--json]",
+	  "explain why a VM does or does not go to a host (offline with a scenario, else on vmgrd)", cmd_why_not },
 	/* clang-format on */
 };
 
 static void
 usage(struct cli *cli, FILE *f)
 {
-	fprintf(f, "usage: %s VERB [ARGS]\n\nverbs:\n", cli->prog);
+	fprintf(f,
+	    "usage: %s [--socket PATH | --url URL [--token-file F]] VERB "
+	    "[ARGS]\n\nverbs:\n",
+	    cli->prog);
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
 		fprintf(
 		    f, "  %-11s %s\n", commands[i].name, commands[i].summary);
@@ -55,7 +66,23 @@ main(int argc, char **argv)
 {
 	struct cli cli = { .prog = "vmgr", .out = stdout, .err = stderr };
 
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
 	log_init(&cli.log, cli.prog, stderr, LOGL_WARN);
+	/* Global options (for the online verbs) come before the verb. */
+	while (argc > 2 && argv[1][0] == '-' && argv[1][1] == '-' &&
+	    (!strcmp(argv[1], "--socket") || !strcmp(argv[1], "--url") ||
+		!strcmp(argv[1], "--token-file"))) {
+		if (!strcmp(argv[1], "--socket"))
+			cli.socket = argv[2];
+		else if (!strcmp(argv[1], "--url"))
+			cli.url = argv[2];
+		else
+			cli.token_file = argv[2];
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2) {
 		usage(&cli, stderr);
 		return EXIT_USAGE;

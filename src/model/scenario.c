@@ -21,7 +21,8 @@ static const char *const host_keys[] = { "name", "count", "cpu_milli",
 	"labels", NULL };
 static const char *const vm_keys[] = { "name", "count", "cpu_milli",
 	"memory_mib", "disk_gib", "net_mbps", "priority", "perf_class",
-	"affinity", "anti_affinity", "ha", "requires", "host", NULL };
+	"affinity", "anti_affinity", "ha", "requires", "host", "workload",
+	NULL };
 static const char *const dim_short[] = { "cpu", "memory", "disk", "net", NULL };
 
 /* Parser state beyond the scenario itself. */
@@ -334,6 +335,11 @@ parse_vm(struct pctx *x, const json_t *o, const char *path, struct diag *d)
 		return r;
 	s.ha = true;
 	r = jv_get_bool(o, "ha", path, &s.ha, d);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	/* The daemon passes the workload to the guest; offline it is only
+	 * checked. */
+	r = jv_get_str(o, "workload", path, 200, &str, d);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	r = jv_get_str(o, "host", path, CLUSTER_NAME_MAX, &on, d);

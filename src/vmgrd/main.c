@@ -1,9 +1,14 @@
-/* main.c - vmgrd: parse flags, build the loop, run a role until SIGTERM/SIGINT. */
+/* main.c - vmgrd: parse flags, run the manager, the agent or both until SIGTERM/SIGINT. */
 #include "agent/agent.h"
 #include "agent/api.h"
 #include "agent/loop.h"
 #include "core/log.h"
+#include "manager/api.h"
+#include "manager/manager.h"
 
+#include "decide/preset.h"
+
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
@@ -12,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct ctx {
@@ -25,11 +31,21 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: vmgrd --role agent [--socket PATH] [--listen ADDR:PORT "
-	    "--token-file F]\n"
-	    "             [--state-dir DIR] [--qemu BIN] [--qemu-user USER]"
-	    " [--accel auto|kvm|tcg]\n"
-	    "             [--kernel F --initrd F] [--log-level L]\n");
+	    "usage: vmgrd [--role all|manager|agent] [--state-dir DIR] "
+	    "[--log-level L]\n"
+	    "  manager (and all, the default: manager + this host's agent):\n"
+	    "    [--socket PATH] [--listen ADDR:PORT --token-file F] "
+	    "[--agent-token-file F]\n"
+	    "    [--preset P | --allocation S [--allocation-params K=V,..] "
+	    "--scheduling S]\n"
+	    "    [--offer CPU_MILLI:MEMORY_MIB] [--host-name NAME] "
+	    "[--heartbeat-ms N]\n"
+	    "    [--detector D [--detector-params K=V,..]] [--seed N]\n"
+	    "  agent (and all):\n"
+	    "    [--agent-socket PATH] [--agent-listen ADDR:PORT "
+	    "--agent-api-token-file F]\n"
+	    "    [--qemu BIN] [--qemu-user USER] [--accel auto|kvm|tcg] "
+	    "[--kernel F --initrd F]\n");
 }
 
 static void
@@ -65,6 +81,100 @@ read_token(const char *path)
 	return strdup(buf);
 }
 
+/* Everything main() is told, before it builds anything. */
+struct opts {
+	const char *role, *state_dir, *socket, *listen, *token_file;
+	const char *agent_token_file, *agent_socket, *agent_listen;
+	const char *agent_api_token_file, *offer, *host_name, *preset;
+	uint32_t heartbeat_ms;
+	struct manager_config mcfg;
+	struct agent_config acfg;
+};
+
+/* Whole-machine capacity: online CPUs and MemTotal. */
+static void
+machine(struct res *r)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	unsigned long long kb = 0;
+	char line[256];
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(r, 0, sizeof(*r));
+	r->v[RES_CPU] = (n > 0 ? n : 1) * 1000;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	r->v[RES_MEM] = kb ? (int64_t)(kb / 1024) : 1024;
+}
+
+static int
+run_manager(struct ctx *c, struct opts *o, struct manager **ret_m,
+    struct mapi **ret_api, char **tokens)
+{
+	struct mapi_config mc = { 0 };
+	struct diag d = { 0 };
+	char sock[1024];
+	int r;
+
+	if (o->preset) {
+		const struct preset *p = preset_find(o->preset);
+
+		if (!p) {
+			log_error(&c->log,
+			    "--preset %s: unknown (cloud, distributed, hpc)",
+			    o->preset);
+			return -EINVAL;
+		}
+		o->mcfg.eng.allocation = p->allocation;
+		o->mcfg.eng.scheduling = p->scheduling;
+	}
+	o->mcfg.state_dir = o->state_dir;
+	o->mcfg.log = &c->log;
+	o->mcfg.heartbeat_ms = o->heartbeat_ms;
+	if (o->agent_token_file) {
+		tokens[1] = read_token(o->agent_token_file);
+		if (!tokens[1]) {
+			log_error(&c->log, "--agent-token-file %s: unreadable",
+			    o->agent_token_file);
+			return -EINVAL;
+		}
+		o->mcfg.agent_token = tokens[1];
+	}
+	r = manager_new(&o->mcfg, ret_m, &d);
+	if (r < 0) {
+		log_error(&c->log, "manager: %s", d.msg);
+		return r;
+	}
+	snprintf(sock, sizeof(sock), "%s/vmgrd.sock", o->state_dir);
+	mc.unix_path = o->socket ? o->socket : sock;
+	mc.tcp = o->listen;
+	if (o->listen) {
+		if (!o->token_file) {
+			log_error(&c->log, "--listen needs --token-file");
+			return -EINVAL;
+		}
+		tokens[0] = read_token(o->token_file);
+		if (!tokens[0]) {
+			log_error(&c->log, "--token-file %s: unreadable",
+			    o->token_file);
+			return -EINVAL;
+		}
+		mc.token = tokens[0];
+	}
+	r = mapi_new(*ret_m, &mc, ret_api, &d);
+	if (r < 0) {
+		log_error(&c->log, "api: %s", d.msg);
+		return r;
+	}
+	log_info(&c->log, "API on unix:%s%s%u (try: vmgr --socket %s vm list)",
+	    mc.unix_path, o->listen ? " and tcp port " : "",
+	    o->listen ? (unsigned)mapi_tcp_port(*ret_api) : 0u, mc.unix_path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,52 +190,117 @@ main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "agent-token-file", required_argument, NULL, 'T' },
+		{ "agent-socket", required_argument, NULL, 'S' },
+		{ "agent-listen", required_argument, NULL, 'A' },
+		{ "agent-api-token-file", required_argument, NULL, 'P' },
+		{ "offer", required_argument, NULL, 'o' },
+		{ "host-name", required_argument, NULL, 'n' },
+		{ "preset", required_argument, NULL, 'p' },
+		{ "allocation", required_argument, NULL, 'x' },
+		{ "allocation-params", required_argument, NULL, 'X' },
+		{ "scheduling", required_argument, NULL, 'y' },
+		{ "detector", required_argument, NULL, 'D' },
+		{ "detector-params", required_argument, NULL, 'E' },
+		{ "heartbeat-ms", required_argument, NULL, 'H' },
+		{ "seed", required_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c = { .sigfd = -1 };
-	struct agent_config acfg = { .state_dir = "./var/agent" };
+	struct opts o = { .role = "all", .state_dir = "./var" };
 	struct api_config pcfg = { .unix_path = NULL };
-	const char *role = NULL, *token_file = NULL;
-	char *token = NULL;
+	char *tokens[3] = { NULL, NULL, NULL }, agent_dir[1024],
+	     agent_sock[1024];
 	struct agent *agent = NULL;
 	struct api *api = NULL;
+	struct manager *mgr = NULL;
+	struct mapi *mapi = NULL;
 	struct diag d = { 0 };
 	enum log_level lvl = LOGL_INFO;
+	bool want_agent, want_manager;
 	sigset_t mask;
 	int opt, r, rc = 1;
 
+	engine_opts_default(&o.mcfg.eng);
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
-			role = optarg;
+			o.role = optarg;
 			break;
 		case 's':
-			pcfg.unix_path = optarg;
+			o.socket = optarg;
 			break;
 		case 'l':
-			pcfg.tcp = optarg;
+			o.listen = optarg;
 			break;
 		case 't':
-			token_file = optarg;
+			o.token_file = optarg;
 			break;
 		case 'd':
-			acfg.state_dir = optarg;
+			o.state_dir = optarg;
 			break;
 		case 'q':
-			acfg.qemu = optarg;
+			o.acfg.qemu = optarg;
 			break;
 		case 'u':
-			acfg.qemu_user = optarg;
+			o.acfg.qemu_user = optarg;
 			break;
 		case 'a':
-			acfg.accel = optarg;
+			o.acfg.accel = optarg;
 			break;
 		case 'k':
-			acfg.default_kernel = optarg;
+			o.acfg.default_kernel = optarg;
 			break;
 		case 'i':
-			acfg.default_initrd = optarg;
+			o.acfg.default_initrd = optarg;
+			break;
+		case 'T':
+			o.agent_token_file = optarg;
+			break;
+		case 'S':
+			o.agent_socket = optarg;
+			break;
+		case 'A':
+			o.agent_listen = optarg;
+			break;
+		case 'P':
+			o.agent_api_token_file = optarg;
+			break;
+		case 'o':
+			o.offer = optarg;
+			break;
+		case 'n':
+			o.host_name = optarg;
+			break;
+		case 'p':
+			o.preset = optarg;
+			break;
+		case 'x':
+			o.mcfg.eng.allocation = optarg;
+			break;
+		case 'X':
+			o.mcfg.eng.allocation_params = optarg;
+			break;
+		case 'y':
+			o.mcfg.eng.scheduling = optarg;
+			break;
+		case 'D':
+			o.mcfg.detector = optarg;
+			break;
+		case 'E':
+			o.mcfg.detector_params = optarg;
+			break;
+		case 'H':
+			o.heartbeat_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			if (o.heartbeat_ms < 10 || o.heartbeat_ms > 60000) {
+				fprintf(stderr,
+				    "vmgrd: --heartbeat-ms: 10 to 60000\n");
+				return 2;
+			}
+			break;
+		case 'Z':
+			o.mcfg.eng.seed = strtoull(optarg, NULL, 10);
 			break;
 		case 'L':
 			if (log_level_parse(optarg, &lvl) < 0) {
@@ -143,36 +318,44 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || !role || strcmp(role, "agent") != 0) {
-		fprintf(stderr, "vmgrd: %s\n",
-		    role ? "only --role agent exists so far"
-			 : "--role is required");
+	want_agent = !strcmp(o.role, "agent") || !strcmp(o.role, "all");
+	want_manager = !strcmp(o.role, "manager") || !strcmp(o.role, "all");
+	if (optind < argc || (!want_agent && !want_manager)) {
+		fprintf(stderr, "vmgrd: --role: all, manager or agent\n");
 		usage(stderr);
 		return 2;
 	}
 	log_init(&c.log, "vmgrd", stderr, lvl);
-	acfg.log = &c.log;
+	if (mkdir(o.state_dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(
+		    stderr, "vmgrd: %s: %s\n", o.state_dir, strerror(errno));
+		return 1;
+	}
+	snprintf(agent_dir, sizeof(agent_dir), "%s/agent", o.state_dir);
+	snprintf(agent_sock, sizeof(agent_sock), "%s/agent.sock", o.state_dir);
+	o.acfg.state_dir = agent_dir;
+	o.acfg.log = &c.log;
 	pcfg.log = &c.log;
-	if (!pcfg.unix_path && !pcfg.tcp)
-		pcfg.unix_path = "./var/agent.sock";
+	pcfg.unix_path = o.agent_socket ? o.agent_socket : agent_sock;
+	pcfg.tcp = o.agent_listen;
 	if (pcfg.tcp) {
-		if (!token_file) {
-			fprintf(stderr, "vmgrd: --listen needs --token-file\n");
+		if (!o.agent_api_token_file) {
+			fprintf(stderr,
+			    "vmgrd: --agent-listen needs "
+			    "--agent-api-token-file\n");
 			return 2;
 		}
-		token = read_token(token_file);
-		if (!token) {
-			fprintf(stderr, "vmgrd: --token-file %s: unreadable\n",
-			    token_file);
+		tokens[2] = read_token(o.agent_api_token_file);
+		if (!tokens[2]) {
+			fprintf(stderr, "vmgrd: %s: unreadable\n",
+			    o.agent_api_token_file);
 			return 1;
 		}
-		pcfg.token = token;
+		pcfg.token = tokens[2];
 	}
 	/* As root, QEMU runs as nobody unless told otherwise. */
-	if (!acfg.qemu_user && getuid() == 0 && getpwnam("nobody"))
-		acfg.qemu_user = "nobody";
-	if (strcmp(acfg.state_dir, "./var/agent") == 0)
-		(void)!system("mkdir -p ./var");
+	if (!o.acfg.qemu_user && getuid() == 0 && getpwnam("nobody"))
+		o.acfg.qemu_user = "nobody";
 	/* Signals arrive through the loop; children reset the mask. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -189,26 +372,68 @@ main(int argc, char **argv)
 		.fd = c.sigfd, .events = EPOLLIN, .cb = on_signal, .ud = &c
 	};
 	loop_add(c.loop, &c.w_sig);
-	r = agent_new(&acfg, c.loop, &agent, &d);
-	if (r < 0) {
-		log_error(&c.log, "agent: %s", d.msg);
-		goto out;
+	if (want_agent) {
+		r = agent_new(&o.acfg, c.loop, &agent, &d);
+		if (r < 0) {
+			log_error(&c.log, "agent: %s", d.msg);
+			goto out;
+		}
+		r = api_new(agent, c.loop, &pcfg, &api, &d);
+		if (r < 0) {
+			log_error(&c.log, "agent api: %s", d.msg);
+			goto out;
+		}
+		log_info(&c.log, "agent ready: socket %s%s%u", pcfg.unix_path,
+		    pcfg.tcp ? " tcp port " : " ",
+		    pcfg.tcp ? (unsigned)api_tcp_port(api) : 0u);
 	}
-	r = api_new(agent, c.loop, &pcfg, &api, &d);
-	if (r < 0) {
-		log_error(&c.log, "api: %s", d.msg);
-		goto out;
+	if (want_manager) {
+		if (run_manager(&c, &o, &mgr, &mapi, tokens) < 0)
+			goto out;
 	}
-	log_info(&c.log, "agent ready:%s%s%s%u",
-	    pcfg.unix_path ? " socket " : "",
-	    pcfg.unix_path ? pcfg.unix_path : "", pcfg.tcp ? " tcp port " : " ",
-	    pcfg.tcp ? (unsigned)api_tcp_port(api) : 0u);
+	if (want_agent && want_manager) {
+		/* This host, offering what --offer says (all of it by
+		 * default), reached through the agent's socket. */
+		char name[64], url[1100];
+		struct res cap;
+
+		machine(&cap);
+		if (o.offer) {
+			long long cpu, mem;
+
+			if (sscanf(o.offer, "%lld:%lld", &cpu, &mem) != 2 ||
+			    cpu <= 0 || mem <= 0) {
+				log_error(&c.log,
+				    "--offer: expected CPU_MILLI:MEMORY_MIB");
+				goto out;
+			}
+			cap.v[RES_CPU] = cpu;
+			cap.v[RES_MEM] = mem;
+		}
+		if (o.host_name)
+			snprintf(name, sizeof(name), "%s", o.host_name);
+		else if (gethostname(name, sizeof(name)) < 0 || !name[0])
+			snprintf(name, sizeof(name), "local");
+		snprintf(url, sizeof(url), "unix:%s", pcfg.unix_path);
+		r = manager_add_host(mgr, name, url, NULL, &cap, true, &d);
+		if (r < 0) {
+			log_error(&c.log, "host %s: %s", name, d.msg);
+			goto out;
+		}
+	}
 	r = loop_run(c.loop);
 	if (r < 0)
 		log_error(&c.log, "event loop: %s", strerror(-r));
-	agent_shutdown(agent, 15000);
 	rc = r < 0;
+	/* The manager stops deciding before the agent stops its VMs, so the
+	 * VMs' exits are not taken for failures. */
+	mapi = mapi_free(mapi);
+	mgr = manager_free(mgr);
+	if (agent)
+		agent_shutdown(agent, 15000);
 out:
+	mapi_free(mapi);
+	manager_free(mgr);
 	api = api_free(api);
 	agent = agent_free(agent);
 	if (c.loop)
@@ -216,6 +441,7 @@ out:
 	c.loop = loop_free(c.loop);
 	if (c.sigfd >= 0)
 		close(c.sigfd);
-	free(token);
+	for (int i = 0; i < 3; i++)
+		free(tokens[i]);
 	return rc;
 }

@@ -1,0 +1,95 @@
+/* manager.h - the manager role of vmgrd: cluster state, decisions, agents, durability. */
+#ifndef MANAGER_MANAGER_H
+#define MANAGER_MANAGER_H
+
+#include "core/diag.h"
+#include "core/log.h"
+#include "decide/engine.h"
+#include "manager/store.h"
+#include "model/resource.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MANAGER_VMS_MAX 100000 /* VMs the manager accepts */
+#define MANAGER_HOSTS_MAX 4096 /* hosts it accepts */
+
+struct manager_config {
+	const char *state_dir; /* the store lives here ("./var") */
+	const struct store_ops *store; /* NULL: &store_sqlite */
+	struct engine_opts eng; /* allocation, scheduling, ... */
+	const char *detector; /* host failure detector ("phi-accrual") */
+	const char *detector_params;
+	uint32_t heartbeat_ms; /* asked of remote agents (250) */
+	const char *agent_token; /* remote agents must present it */
+	const struct log *log; /* borrowed; NULL: silent */
+};
+
+struct manager;
+
+/*
+ * Opens the store (creating or migrating it), rebuilds the cluster from it
+ * and starts the manager's threads (an executor that calls agents, a ticker
+ * for timers and failure detection). Hosts known to the store come back as
+ * they were; their VMs are reconciled when the hosts report. 0, or -errno
+ * with d saying why.
+ */
+int manager_new(
+    const struct manager_config *cfg, struct manager **ret, struct diag *d);
+
+/* Stops the threads (running VMs keep running on their agents) and frees.
+ * NULL-safe; returns NULL. */
+struct manager *manager_free(struct manager *m);
+
+/*
+ * Adds (or updates) a host whose agent serves `url` ("unix:/path" or
+ * "http://addr:port" with `token`), with `cap` to offer to VMs. `watch`:
+ * the manager follows the agent's events by long-polling it (the local
+ * agent); otherwise the agent sends heartbeats (POST .../heartbeat).
+ * 0 or -errno with d.
+ */
+int manager_add_host(struct manager *m, const char *name, const char *url,
+    const char *token, const struct res *cap, bool watch, struct diag *d);
+
+/*
+ * The API's operations. Each returns 0 with *ret (a new JSON reference) or
+ * -errno with d naming the field or the reason: -EINVAL bad request,
+ * -ENOENT unknown name, -EEXIST duplicate, -EBUSY not in a state that
+ * allows it, -E2BIG over a limit, -EACCES bad token, -EIO store failure.
+ * Writes are durable (in the store) before they return.
+ */
+int manager_vm_create(
+    struct manager *m, const json_t *req, json_t **ret, struct diag *d);
+int manager_vm_list(struct manager *m, json_t **ret);
+int manager_vm_show(
+    struct manager *m, const char *name, json_t **ret, struct diag *d);
+int manager_vm_start(
+    struct manager *m, const char *name, json_t **ret, struct diag *d);
+int manager_vm_stop(
+    struct manager *m, const char *name, json_t **ret, struct diag *d);
+int manager_vm_delete(
+    struct manager *m, const char *name, json_t **ret, struct diag *d);
+int manager_vm_migrate(struct manager *m, const char *name, const char *host,
+    json_t **ret, struct diag *d);
+int manager_host_list(struct manager *m, json_t **ret);
+int manager_host_drain(struct manager *m, const char *name, bool drain,
+    json_t **ret, struct diag *d);
+int manager_host_register(struct manager *m, const json_t *req,
+    const char *token, json_t **ret, struct diag *d);
+int manager_host_heartbeat(struct manager *m, const char *name,
+    const json_t *req, const char *token, json_t **ret, struct diag *d);
+int manager_why_not(struct manager *m, const char *vm, const char *host,
+    json_t **ret, struct diag *d);
+int manager_health(struct manager *m, json_t **ret);
+int manager_strategies(struct manager *m, json_t **ret);
+
+/* Events with seq > since, at most max, oldest first; waits up to wait_ms
+ * for the first one. *ret is {"events":[...],"last":N}. */
+int manager_events(struct manager *m, uint64_t since, uint32_t max,
+    uint32_t wait_ms, json_t **ret);
+
+/* Prometheus text exposition of the manager's counters (owned). */
+int manager_metrics(struct manager *m, char **ret);
+
+#endif
