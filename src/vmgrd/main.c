@@ -41,7 +41,8 @@ usage(FILE *f)
 	    "    [--offer CPU_MILLI:MEMORY_MIB] [--host-name NAME] "
 	    "[--heartbeat-ms N]\n"
 	    "    [--detector D [--detector-params K=V,..]] [--seed N]\n"
-	    "  agent (and all):\n"
+	    "  agent (alone it takes --socket, --listen, --token-file; beside\n"
+	    "  the manager):\n"
 	    "    [--agent-socket PATH] [--agent-listen ADDR:PORT "
 	    "--agent-api-token-file F]\n"
 	    "    [--qemu BIN] [--qemu-user USER] [--accel auto|kvm|tcg] "
@@ -169,9 +170,11 @@ run_manager(struct ctx *c, struct opts *o, struct manager **ret_m,
 		log_error(&c->log, "api: %s", d.msg);
 		return r;
 	}
-	log_info(&c->log, "API on unix:%s%s%u (try: vmgr --socket %s vm list)",
-	    mc.unix_path, o->listen ? " and tcp port " : "",
-	    o->listen ? (unsigned)mapi_tcp_port(*ret_api) : 0u, mc.unix_path);
+	if (o->listen)
+		log_info(&c->log, "manager ready: API on unix:%s and tcp port %u",
+		    mc.unix_path, (unsigned)mapi_tcp_port(*ret_api));
+	else
+		log_info(&c->log, "manager ready: API on unix:%s", mc.unix_path);
 	return 0;
 }
 
@@ -336,6 +339,13 @@ main(int argc, char **argv)
 	o.acfg.state_dir = agent_dir;
 	o.acfg.log = &c.log;
 	pcfg.log = &c.log;
+	/* Alone, the agent takes the API flags; beside the manager it has its
+	 * own (--agent-socket, --agent-listen, --agent-api-token-file). */
+	if (!want_manager) {
+		o.agent_socket = o.socket;
+		o.agent_listen = o.listen;
+		o.agent_api_token_file = o.token_file;
+	}
 	pcfg.unix_path = o.agent_socket ? o.agent_socket : agent_sock;
 	pcfg.tcp = o.agent_listen;
 	if (pcfg.tcp) {
