@@ -38,6 +38,38 @@ number(struct cli *cli, const char *opt, const char *s, double lo, double hi,
 	return EXIT_OK;
 }
 
+/* "host-hardware=0.5,guest-failure=2": faults per host (or VM) and year. */
+static int
+fault_rates(struct cli *cli, const char *list, double *rates)
+{
+	_cleanup_free_ char *copy = strdup(list);
+	char *save = NULL, *tok;
+
+	if (!copy)
+		return cli_fail(cli, "sim", EXIT_FAIL, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		enum fault_cause c;
+		int rc;
+
+		if (!eq)
+			return cli_fail(cli, "sim", EXIT_USAGE,
+			    "--fault-rate: '%s': expected CAUSE=PER_YEAR", tok);
+		*eq = '\0';
+		if (fault_cause_parse(tok, &c) < 0)
+			return cli_fail(cli, "sim", EXIT_USAGE,
+			    "--fault-rate: unknown cause '%s' (host-hardware, "
+			    "host-partition, hypervisor-crash, guest-failure, "
+			    "storage, host-exhaustion)",
+			    tok);
+		rc = number(cli, "--fault-rate", eq + 1, 0, 1e6, &rates[c]);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	return EXIT_OK;
+}
+
 static void
 progress(void *ctx, const struct sim_progress *p)
 {
@@ -100,6 +132,26 @@ print_text(struct cli *cli, const struct sim_result *r)
 		    (unsigned long long)r->failures,
 		    (unsigned long long)r->restarted, r->restart_mean_s,
 		    r->restart_max_s, (unsigned long long)r->lost);
+	if (r->failures) {
+		uint64_t all = 0, hit = 0;
+
+		fprintf(f, "  faults (detection %.2f s mean; diagnosis top-1):",
+		    r->detect_mean_s);
+		for (int c = 0; c < FAULT_NCAUSES; c++) {
+			if (!r->faults[c])
+				continue;
+			all += r->faults[c];
+			hit += r->diag_correct[c];
+			fprintf(f, " %s %llu (%.0f%%)",
+			    fault_cause_name((enum fault_cause)c),
+			    (unsigned long long)r->faults[c],
+			    100.0 * r->diag_correct[c] / r->faults[c]);
+		}
+		fprintf(f, "; all %.0f%%\n", all ? 100.0 * hit / all : 0);
+		if (r->double_runs)
+			fprintf(f, "  VMS RAN TWICE: %llu\n",
+			    (unsigned long long)r->double_runs);
+	}
 	if (r->bad_lines)
 		fprintf(f, "  %llu malformed trace lines skipped\n",
 		    (unsigned long long)r->bad_lines);
@@ -165,6 +217,8 @@ cmd_sim(struct cli *cli, int argc, char **argv)
 		{ "sample", required_argument, NULL, 'P' },
 		{ "power-dir", required_argument, NULL, 'W' },
 		{ "no-ha", no_argument, NULL, 'N' },
+		{ "fault-rate", required_argument, NULL, 'G' },
+		{ "fault-at", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -247,6 +301,12 @@ cmd_sim(struct cli *cli, int argc, char **argv)
 			break;
 		case 'N':
 			o.ha = false;
+			break;
+		case 'G':
+			rc = fault_rates(cli, optarg, o.fault_rate);
+			break;
+		case 'I':
+			o.fault_at = optarg;
 			break;
 		case 'h':
 			fprintf(cli->out, "usage: vmgr sim %s\n", usage);

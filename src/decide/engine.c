@@ -580,8 +580,8 @@ place_hook(
  * engine carries the plan out on the model.
  */
 static int
-on_host_fail(
-    struct engine *e, host_id h, uint64_t now, struct engine_actions *out)
+on_host_fail(struct engine *e, host_id h, uint64_t now,
+    const struct fault_obs *seen, struct engine_actions *out)
 {
 	struct recover_incident inc = { .host = h, .vm = VM_NONE };
 	struct recover_opts ro;
@@ -601,9 +601,13 @@ on_host_fail(
 		cluster_set_host_state(e->c, h, HOST_DOWN);
 		return 0;
 	}
-	fault_obs_init(&obs);
-	obs.sym[SYM_AGENT_HEARTBEATS_MISSED] = FAULT_YES;
-	obs.sym[SYM_PEERS_CANNOT_REACH] = FAULT_YES;
+	if (seen) {
+		obs = *seen;
+	} else {
+		fault_obs_init(&obs);
+		obs.sym[SYM_AGENT_HEARTBEATS_MISSED] = FAULT_YES;
+		obs.sym[SYM_PEERS_CANNOT_REACH] = FAULT_YES;
+	}
 	r = fault_diagnose(e->fm, &obs, &inc.dx);
 	if (r < 0)
 		return r;
@@ -708,7 +712,7 @@ engine_handle(
 	case EV_HOST_FAIL:
 		if (cluster_host(e->c, ev->host)->state == HOST_DOWN)
 			return 0;
-		r = on_host_fail(e, ev->host, ev->now_ns, out);
+		r = on_host_fail(e, ev->host, ev->now_ns, ev->obs, out);
 		return r < 0 ? r : admit(e, ev->now_ns, out);
 	case EV_VM_FAILED:
 		if (cluster_vm(e->c, ev->vm)->state != VM_RUNNING)

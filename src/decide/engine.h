@@ -3,6 +3,7 @@
 #define DECIDE_ENGINE_H
 
 #include "core/diag.h"
+#include "fault/diagnosis.h"
 #include "model/cluster.h"
 
 #include <stdbool.h>
@@ -42,6 +43,9 @@ struct engine_event {
 	host_id host;
 	struct res used;
 	enum engine_timer timer;
+	/* EV_HOST_FAIL: what was observed, for the diagnosis; NULL: what a
+	 * silent host shows (heartbeats missed, peers cannot reach it). */
+	const struct fault_obs *obs;
 };
 
 enum engine_action_kind {

@@ -233,3 +233,75 @@ fault_diagnose(
 	}
 	return 0;
 }
+
+int
+fault_cause_parse(const char *s, enum fault_cause *ret)
+{
+	for (int c = 0; c < FAULT_NCAUSES; c++) {
+		if (strcmp(s, cause_names[c]) == 0) {
+			*ret = (enum fault_cause)c;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+bool
+fault_cause_is_host(enum fault_cause c)
+{
+	return c == FAULT_HOST_HARDWARE || c == FAULT_HOST_PARTITION ||
+	    c == FAULT_HOST_EXHAUSTION;
+}
+
+int
+fault_sample(const struct fault_model *m, enum fault_cause cause,
+    struct rng *r, struct fault_obs *ret)
+{
+	const struct bn *b = m->bn;
+	int32_t st[256];
+	uint32_t left = b->n_vars;
+
+	if (cause >= FAULT_NCAUSES || b->n_vars > 256)
+		return -EINVAL;
+	for (uint32_t v = 0; v < b->n_vars; v++)
+		st[v] = -1;
+	for (int c = 0; c < FAULT_NCAUSES; c++) {
+		st[m->cause_var[c]] = c == (int)cause; /* {absent, present} */
+		left--;
+	}
+	/* Ancestral order: a variable draws once all its parents have. */
+	while (left > 0) {
+		uint32_t progress = 0;
+
+		for (uint32_t v = 0; v < b->n_vars; v++) {
+			const struct bn_var *x = &b->vars[v];
+			uint32_t cfg = 0;
+			double u, acc = 0;
+			bool ready = st[v] < 0;
+
+			for (uint32_t k = 0; ready && k < x->n_parents; k++)
+				ready = st[x->parents[k]] >= 0;
+			if (!ready)
+				continue;
+			for (uint32_t k = 0; k < x->n_parents; k++)
+				cfg = cfg * b->vars[x->parents[k]].n_states +
+				    (uint32_t)st[x->parents[k]];
+			u = rng_unit(r);
+			st[v] = (int32_t)x->n_states - 1;
+			for (uint32_t s2 = 0; s2 < x->n_states; s2++) {
+				acc += x->cpt[(size_t)cfg * x->n_states + s2];
+				if (u < acc) {
+					st[v] = (int32_t)s2;
+					break;
+				}
+			}
+			left--;
+			progress++;
+		}
+		if (progress == 0)
+			return -EINVAL; /* a cycle: cannot happen in a BN */
+	}
+	for (int s2 = 0; s2 < FAULT_NSYMPTOMS; s2++)
+		ret->sym[s2] = (int8_t)st[m->sym_var[s2]];
+	return 0;
+}

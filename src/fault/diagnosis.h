@@ -3,7 +3,10 @@
 #define FAULT_DIAGNOSIS_H
 
 #include "core/diag.h"
+#include "core/rng.h"
 #include "fault/bn.h"
+
+#include <stdbool.h>
 
 #include <stdint.h>
 
@@ -94,5 +97,22 @@ const struct bn *fault_model_bn(const struct fault_model *m);
  * probability zero. */
 int fault_diagnose(
     struct fault_model *m, const struct fault_obs *o, struct fault_dx *ret);
+
+/* Inverse of fault_cause_name; 0 and *ret, or -ENOENT. */
+int fault_cause_parse(const char *s, enum fault_cause *ret);
+
+/* Is cause c about a whole host (hardware, partition, exhaustion) rather
+ * than one VM? */
+bool fault_cause_is_host(enum fault_cause c);
+
+/*
+ * Draws what the agent and manager would observe if `cause` alone were
+ * present (every other cause absent), by forward sampling the model's
+ * tables with rng r: every symptom gets a state. The simulator injects
+ * faults this way and then diagnoses them. 0, or -EINVAL for a cause out
+ * of range.
+ */
+int fault_sample(const struct fault_model *m, enum fault_cause cause,
+    struct rng *r, struct fault_obs *ret);
 
 #endif

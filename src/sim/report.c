@@ -72,6 +72,30 @@ report_summary_json(
 	    j, "restarted", json_integer((json_int_t)r->restarted));
 	json_object_set_new(j, "lost", json_integer((json_int_t)r->lost));
 	json_object_set_new(j, "restart_mean_s", json_real(r->restart_mean_s));
+	json_object_set_new(j, "detect_mean_s", json_real(r->detect_mean_s));
+	json_object_set_new(
+	    j, "double_runs", json_integer((json_int_t)r->double_runs));
+	{
+		json_t *f = json_object();
+		uint64_t all = 0, hit = 0;
+
+		for (int c = 0; f && c < FAULT_NCAUSES; c++) {
+			if (!r->faults[c])
+				continue;
+			all += r->faults[c];
+			hit += r->diag_correct[c];
+			json_object_set_new(f,
+			    fault_cause_name((enum fault_cause)c),
+			    json_pack("{s:I, s:f}", "injected",
+				(json_int_t)r->faults[c], "top1_accuracy",
+				(double)r->diag_correct[c] / r->faults[c]));
+		}
+		if (f && all)
+			json_object_set_new(f, "all",
+			    json_pack("{s:I, s:f}", "injected", (json_int_t)all,
+				"top1_accuracy", (double)hit / all));
+		json_object_set_new(j, "faults", f ? f : json_null());
+	}
 	json_object_set_new(j, "restart_max_s", json_real(r->restart_max_s));
 	json_object_set_new(
 	    j, "bad_lines", json_integer((json_int_t)r->bad_lines));

@@ -48,8 +48,10 @@ struct shost {
 	int64_t used_cpu;
 	uint32_t n_running;
 	double watts;
-	bool failed, overloaded;
-	uint64_t next_fail_ns;
+	bool failed; /* dead or powered off: nothing runs here */
+	bool partitioned; /* alive, VMs run, but nobody reaches it */
+	bool overloaded;
+	enum fault_cause cause; /* of the current failure */
 };
 
 struct sim {
@@ -83,6 +85,11 @@ struct sim {
 	uint32_t n_dead, cap_dead;
 	double restart_sum;
 	uint64_t n_restart;
+	struct fault_model *fm; /* draws and diagnoses injected faults */
+	double host_rate, vm_rate[FAULT_NCAUSES]; /* per second */
+	double rate[FAULT_NCAUSES]; /* per host/VM-year */
+	double detect_sum;
+	uint64_t n_detect;
 	struct sim_result *r;
 	struct diag *d;
 };
@@ -227,6 +234,8 @@ record_wait(struct sim *s, double w)
 	return 0;
 }
 
+static int vm_faults(struct sim *s, vm_id v);
+
 /* Starts v on h as the engine decided: departure and usage follow. */
 static int
 start(struct sim *s, vm_id v, host_id h, bool restart)
@@ -256,8 +265,12 @@ start(struct sim *s, vm_id v, host_id h, bool restart)
 			s->r->restart_max_s =
 			    (double)(s->now - x->fail_ns) * 1e-9;
 	}
+	if (x->on != HOST_NONE)
+		s->r->double_runs++; /* must never happen: the tests check */
 	x->run_start_ns = s->now;
 	truth_start(s, v, h);
+	if (r == 0)
+		r = vm_faults(s, v);
 	if (r == 0 && !x->forever)
 		r = push(s, s->now + x->remaining_ns, C_DEPART, v, x->version);
 	if (r == 0 && x->cpu_use && x->sample + 1 < x->n_samples)
@@ -358,24 +371,36 @@ apply(struct sim *s)
 			    a->host == HOST_NONE ? UINT32_MAX : a->host,
 			    a->timer);
 			break;
+		case ACT_FENCE:
+			/* Powered off out of band: whatever still ran there
+			 * (a partitioned host's VMs) stops now. */
+			s->hosts[a->host].failed = true;
+			for (vm_id v = cluster_host(s->c, a->host)->first_vm;
+			     v != VM_NONE;
+			     v = cluster_vm(s->c, v)->next_on_host) {
+				if (s->vms[v].on == a->host) {
+					interrupt(s, v);
+					s->vms[v].fail_ns = s->now;
+					s->vms[v].down = true;
+				}
+			}
+			break;
 		default:
-			break; /* fence, power on/off: follow from the above */
+			break; /* power on/off: follow from the above */
 		}
 	}
 	return r;
 }
 
+/* Hands ev to the engine and carries out what it decides. */
 static int
-handle(struct sim *s, enum engine_event_kind k, vm_id v, host_id h,
-    enum engine_timer timer)
+handle_event(struct sim *s, const struct engine_event *in)
 {
-	struct engine_event ev = {
-		.kind = k, .now_ns = s->now, .vm = v, .host = h, .timer = timer
-	};
+	struct engine_event ev;
 	int r;
 
 	engine_actions_clear(&s->acts);
-	r = engine_handle(s->e, &ev, &s->acts);
+	r = engine_handle(s->e, in, &s->acts);
 	if (r < 0) {
 		diag_set(s->d, "engine refused an event at %.3f s: %s",
 		    (double)s->now * 1e-9, strerror(-r));
@@ -398,6 +423,17 @@ handle(struct sim *s, enum engine_event_kind k, vm_id v, host_id h,
 			r = apply(s);
 	}
 	return r;
+}
+
+static int
+handle(struct sim *s, enum engine_event_kind k, vm_id v, host_id h,
+    enum engine_timer timer)
+{
+	struct engine_event ev = {
+		.kind = k, .now_ns = s->now, .vm = v, .host = h, .timer = timer
+	};
+
+	return handle_event(s, &ev);
 }
 
 static int
@@ -485,73 +521,245 @@ next_arrival(struct sim *s)
 	return push(s, x->arrive_ns, C_ARRIVE, v, 0);
 }
 
-static int
-fail_schedule(struct sim *s)
+/* Fault events carry the cause and flags in aux: */
+#define F_CAUSE 0x7u
+#define F_RANDOM 0x8u /* drawn from a rate: draw the next after repair */
+#define F_VM 0x10u /* id is a VM, and aux >> 8 its version */
+
+/* How long the cause takes to notice: a host by its heartbeats; a QEMU
+ * exit at once; a hung guest by its own heartbeat; storage by I/O errors. */
+static double
+detect_delay(const struct sim *s, enum fault_cause c)
 {
-	const char *p = s->o->fail_at;
-	int r;
-
-	if (s->o->fail_per_host_year > 0) {
-		double mean = 365.25 * 86400 / s->o->fail_per_host_year;
-
-		for (host_id h = 0; h < s->c->n_hosts; h++) {
-			uint64_t t = (uint64_t)(rng_exp(&s->rng, mean) * 1e9);
-
-			if ((r = push(s, t, C_FAIL, h, 1)) < 0)
-				return r;
-		}
+	switch (c) {
+	case FAULT_HOST_HARDWARE:
+	case FAULT_HOST_PARTITION:
+		return s->o->detect_s;
+	case FAULT_GUEST_FAILURE:
+		return 5.0;
+	case FAULT_STORAGE:
+		return 1.0;
+	default:
+		return 0.05;
 	}
-	while (p && *p) {
-		double t;
-		unsigned long h;
-		int used = 0;
+}
 
-		if (sscanf(p, "%lf:%lu%n", &t, &h, &used) != 2 || t < 0 ||
-		    h >= s->c->n_hosts || t > 1e9) {
-			diag_set(s->d,
-			    "fail-at: '%s': expected SECONDS:HOST with HOST "
-			    "below %u",
-			    p, s->c->n_hosts);
-			return -EINVAL;
-		}
-		if ((r = push(s, (uint64_t)(t * 1e9), C_FAIL, (uint32_t)h, 0)) <
-		    0)
+/* A host cause drawn in proportion to the configured rates. */
+static enum fault_cause
+host_cause(struct sim *s)
+{
+	double u = rng_unit(&s->rng) * s->host_rate;
+
+	for (int c = 0; c < FAULT_NCAUSES; c++) {
+		if (!fault_cause_is_host((enum fault_cause)c))
+			continue;
+		if (u < s->rate[c] / (365.25 * 86400))
+			return (enum fault_cause)c;
+		u -= s->rate[c] / (365.25 * 86400);
+	}
+	return FAULT_HOST_HARDWARE;
+}
+
+static int
+next_host_fault(struct sim *s, host_id h, uint64_t from)
+{
+	double t;
+
+	if (s->host_rate <= 0)
+		return 0;
+	t = rng_exp(&s->rng, 1.0 / s->host_rate);
+	return push(s, from + (uint64_t)(t * 1e9), C_FAIL, h,
+	    (unsigned)host_cause(s) | F_RANDOM);
+}
+
+/* At each start, each VM cause draws its time to strike this run. */
+static int
+vm_faults(struct sim *s, vm_id v)
+{
+	const struct svm *x = &s->vms[v];
+
+	for (int c = 0; c < FAULT_NCAUSES; c++) {
+		double t;
+		int r;
+
+		if (s->vm_rate[c] <= 0 ||
+		    fault_cause_is_host((enum fault_cause)c))
+			continue;
+		t = rng_exp(&s->rng, 1.0 / s->vm_rate[c]) * 1e9;
+		if (!x->forever && t >= (double)x->remaining_ns)
+			continue;
+		if (t > 1e18)
+			continue;
+		r = push(s, s->now + (uint64_t)t, C_FAIL, v,
+		    (unsigned)c | F_VM | (x->version << 8));
+		if (r < 0)
 			return r;
-		p += used;
-		if (*p == ',')
-			p++;
-		else if (*p) {
-			diag_set(s->d, "fail-at: expected ',' after '%.*s'",
-			    used, p - used);
-			return -EINVAL;
-		}
 	}
 	return 0;
 }
 
 static int
-on_fail(struct sim *s, host_id h, bool random)
+fail_schedule(struct sim *s)
 {
-	struct shost *sh = &s->hosts[h];
-	uint64_t up = s->now + (uint64_t)(s->o->repair_s * 1e9);
+	const char *p;
 	int r;
 
-	if (sh->failed)
-		return 0;
-	sh->failed = true;
-	s->r->failures++;
-	/* Everything on it dies now. */
-	for (vm_id v = cluster_host(s->c, h)->first_vm; v != VM_NONE;
-	     v = cluster_vm(s->c, v)->next_on_host) {
-		if (s->vms[v].on == h) {
-			interrupt(s, v);
-			s->vms[v].fail_ns = s->now;
-			s->vms[v].down = true;
+	for (int c = 0; c < FAULT_NCAUSES; c++)
+		s->rate[c] = s->o->fault_rate[c];
+	s->rate[FAULT_HOST_HARDWARE] += s->o->fail_per_host_year;
+	for (int c = 0; c < FAULT_NCAUSES; c++) {
+		double per_s = s->rate[c] / (365.25 * 86400);
+
+		if (fault_cause_is_host((enum fault_cause)c))
+			s->host_rate += per_s;
+		else
+			s->vm_rate[c] = per_s;
+	}
+	for (host_id h = 0; h < s->c->n_hosts; h++)
+		if ((r = next_host_fault(s, h, 0)) < 0)
+			return r;
+	/* "T:HOST" (hardware) in fail_at; "T:HOST:CAUSE" in fault_at. */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *what = pass ? "fault-at" : "fail-at";
+
+		p = pass ? s->o->fault_at : s->o->fail_at;
+		while (p && *p) {
+			enum fault_cause cause = FAULT_HOST_HARDWARE;
+			char name[32] = "";
+			double t;
+			unsigned long h;
+			int used = 0, k;
+
+			k = pass ? sscanf(p, "%lf:%lu:%31[a-z-]%n", &t, &h,
+				       name, &used)
+				 : sscanf(p, "%lf:%lu%n", &t, &h, &used);
+			if (k != 2 + pass || t < 0 || t > 1e9 ||
+			    h >= s->c->n_hosts ||
+			    (pass && fault_cause_parse(name, &cause) < 0)) {
+				diag_set(s->d,
+				    "%s: '%s': expected SECONDS:HOST%s with "
+				    "HOST below %u",
+				    what, p,
+				    pass ? ":CAUSE (host-hardware, "
+					   "host-partition, hypervisor-crash, "
+					   "guest-failure, storage, "
+					   "host-exhaustion)"
+					 : "",
+				    s->c->n_hosts);
+				return -EINVAL;
+			}
+			r = push(s, (uint64_t)(t * 1e9), C_FAIL, (uint32_t)h,
+			    (unsigned)cause);
+			if (r < 0)
+				return r;
+			p += used;
+			if (*p == ',') {
+				p++;
+			} else if (*p) {
+				diag_set(
+				    s->d, "%s: expected ',' at '%s'", what, p);
+				return -EINVAL;
+			}
 		}
 	}
-	r = push(s, s->now + (uint64_t)(s->o->detect_s * 1e9), C_DETECT, h, 0);
+	return 0;
+}
+
+/* Draws the symptoms of `cause` and diagnoses them; counts a top-1 hit.
+ * What a host that nobody reaches shows is its silence only. */
+static void
+diagnose(struct sim *s, enum fault_cause cause, uint64_t since,
+    struct fault_obs *obs)
+{
+	struct fault_dx dx;
+
+	fault_sample(s->fm, cause, &s->rng, obs);
+	if (cause == FAULT_HOST_HARDWARE || cause == FAULT_HOST_PARTITION) {
+		for (int k = 0; k < FAULT_NSYMPTOMS; k++)
+			if (k != SYM_AGENT_HEARTBEATS_MISSED &&
+			    k != SYM_PEERS_CANNOT_REACH)
+				obs->sym[k] = FAULT_UNOBSERVED;
+	} else {
+		obs->sym[SYM_AGENT_HEARTBEATS_MISSED] = FAULT_UNOBSERVED;
+		obs->sym[SYM_PEERS_CANNOT_REACH] = FAULT_UNOBSERVED;
+	}
+	if (fault_diagnose(s->fm, obs, &dx) == 0 && dx.rank[0] == cause)
+		s->r->diag_correct[cause]++;
+	s->detect_sum += (double)(s->now - since) * 1e-9;
+	s->n_detect++;
+}
+
+/* The VM dies where it runs; its agent notices after the cause's delay. */
+static int
+vm_dies(struct sim *s, vm_id v, enum fault_cause cause)
+{
+	struct svm *x = &s->vms[v];
+
+	interrupt(s, v);
+	x->fail_ns = s->now;
+	x->down = true;
+	s->r->failures++;
+	s->r->faults[cause]++;
+	return push(s, s->now + (uint64_t)(detect_delay(s, cause) * 1e9),
+	    C_DETECT, v, (unsigned)cause | F_VM | (x->version << 8));
+}
+
+static int
+on_fail(struct sim *s, uint32_t id, unsigned aux)
+{
+	enum fault_cause cause = (enum fault_cause)(aux & F_CAUSE);
+	struct shost *sh;
+	int r;
+
+	if (aux & F_VM) {
+		struct svm *x = &s->vms[id];
+
+		if ((aux >> 8) != (x->version & 0xffffffu) ||
+		    x->on == HOST_NONE)
+			return 0;
+		return vm_dies(s, id, cause);
+	}
+	sh = &s->hosts[id];
+	if (sh->failed || sh->partitioned)
+		return 0;
+	if (cause == FAULT_HOST_EXHAUSTION) {
+		/* The host lives; the kernel kills the largest VM. */
+		vm_id big = VM_NONE;
+
+		for (vm_id v = cluster_host(s->c, id)->first_vm; v != VM_NONE;
+		     v = cluster_vm(s->c, v)->next_on_host)
+			if (s->vms[v].on == id &&
+			    (big == VM_NONE ||
+				cluster_vm(s->c, v)->demand.v[RES_MEM] >
+				    cluster_vm(s->c, big)->demand.v[RES_MEM]))
+				big = v;
+		r = big != VM_NONE ? vm_dies(s, big, cause) : 0;
+		return r == 0 && (aux & F_RANDOM)
+		    ? next_host_fault(s, id, s->now)
+		    : r;
+	}
+	s->r->failures++;
+	s->r->faults[cause]++;
+	sh->cause = cause;
+	if (cause == FAULT_HOST_PARTITION) {
+		/* Its VMs run on, out of reach, until it is fenced. */
+		sh->partitioned = true;
+	} else {
+		sh->failed = true;
+		for (vm_id v = cluster_host(s->c, id)->first_vm; v != VM_NONE;
+		     v = cluster_vm(s->c, v)->next_on_host) {
+			if (s->vms[v].on == id) {
+				interrupt(s, v);
+				s->vms[v].fail_ns = s->now;
+				s->vms[v].down = true;
+			}
+		}
+	}
+	r = push(s, s->now + (uint64_t)(s->o->detect_s * 1e9), C_DETECT, id,
+	    (unsigned)cause);
 	if (r == 0)
-		r = push(s, up, C_REPAIR, h, random);
+		r = push(s, s->now + (uint64_t)(s->o->repair_s * 1e9), C_REPAIR,
+		    id, aux & F_RANDOM);
 	return r;
 }
 
@@ -677,39 +885,56 @@ step(struct sim *s, const struct ev *ev)
 		if (!live(s))
 			return 0;
 		return on_fail(s, id, ev->aux);
-	case C_DETECT:
-		if (!s->hosts[id].failed)
+	case C_DETECT: {
+		enum fault_cause cause = (enum fault_cause)(ev->aux & F_CAUSE);
+		struct fault_obs obs;
+		struct engine_event e2;
+
+		if (ev->aux & F_VM) {
+			const struct svm *x = &s->vms[id];
+
+			if ((ev->aux >> 8) != (x->version & 0xffffffu) ||
+			    cluster_vm(s->c, id)->state != VM_RUNNING)
+				return 0;
+			diagnose(s, cause, x->fail_ns, &obs);
+			return handle(s, EV_VM_FAILED, id, HOST_NONE, 0);
+		}
+		if (!s->hosts[id].failed && !s->hosts[id].partitioned)
 			return 0;
-		return handle(s, EV_HOST_FAIL, VM_NONE, id, 0);
+		diagnose(
+		    s, cause, s->now - (uint64_t)(s->o->detect_s * 1e9), &obs);
+		e2 = (struct engine_event){ .kind = EV_HOST_FAIL,
+			.now_ns = s->now,
+			.host = id,
+			.obs = &obs };
+		return handle_event(s, &e2);
+	}
 	case C_REPAIR: {
 		int r = 0;
 
 		s->hosts[id].failed = false;
+		s->hosts[id].partitioned = false;
 		/* The model may still place VMs here that died with the host
 		 * (it was never fenced): the rebooted agent reports them. */
 		for (vm_id v = cluster_host(s->c, id)->first_vm;
 		     v != VM_NONE && r == 0;) {
 			vm_id next = cluster_vm(s->c, v)->next_on_host;
 
-			if (s->vms[v].on != id)
+			if (s->vms[v].on != id &&
+			    cluster_vm(s->c, v)->state == VM_RUNNING)
 				r = handle(s, EV_VM_FAILED, v, HOST_NONE, 0);
 			v = next;
 		}
 		if (r == 0)
 			r = handle(s, EV_HOST_RECOVER, VM_NONE, id, 0);
-		if (r == 0 && ev->aux && s->o->fail_per_host_year > 0 &&
-		    live(s)) {
-			double mean = 365.25 * 86400 / s->o->fail_per_host_year;
-
-			r = push(s,
-			    s->now + (uint64_t)(rng_exp(&s->rng, mean) * 1e9),
-			    C_FAIL, id, 1);
-		}
+		if (r == 0 && ev->aux && live(s))
+			r = next_host_fault(s, id, s->now);
 		return r;
 	}
 	case C_TIMER:
 		if ((enum engine_timer)ev->aux == TIMER_RECHECK) {
-			if (id < s->c->n_hosts && s->hosts[id].failed)
+			if (id < s->c->n_hosts &&
+			    (s->hosts[id].failed || s->hosts[id].partitioned))
 				return handle(s, EV_HOST_FAIL, VM_NONE, id, 0);
 			return 0;
 		}
@@ -775,6 +1000,7 @@ finish(struct sim *s)
 		r->wait_max_s = s->waits[s->n_waits - 1];
 	}
 	r->restart_mean_s = s->n_restart ? s->restart_sum / s->n_restart : 0;
+	r->detect_mean_s = s->n_detect ? s->detect_sum / s->n_detect : 0;
 }
 
 int
@@ -813,6 +1039,8 @@ sim_run(const struct sim_opts *o, struct sim_result *r, struct diag *d)
 	r->hosts = s.c ? s.c->n_hosts : 0;
 	if (rc == 0)
 		rc = engine_new(s.c, &o->eng, &s.e, d);
+	if (rc == 0)
+		rc = fault_model_default(&s.fm, d);
 	if (rc == 0) {
 		struct trace_opts to = o->topts;
 
@@ -861,6 +1089,7 @@ sim_run(const struct sim_opts *o, struct sim_result *r, struct diag *d)
 	evq_done(&s.q);
 	engine_actions_done(&s.acts);
 	engine_free(s.e);
+	fault_model_free(s.fm);
 	hosts_power_done(&s.power);
 	cluster_free(s.c);
 	return rc;

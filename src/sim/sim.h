@@ -4,6 +4,7 @@
 
 #include "core/diag.h"
 #include "decide/engine.h"
+#include "fault/diagnosis.h"
 #include "model/resource.h"
 #include "sim/trace.h"
 
@@ -33,6 +34,13 @@ struct sim_opts {
 	double fail_per_host_year;
 	const char *fail_at;
 	double detect_s, repair_s;
+	/* Faults by type (enum fault_cause): a rate per host and year for
+	 * the host causes (hardware, partition, exhaustion), per VM and year
+	 * for the VM causes; and a schedule "T_S:HOST:CAUSE[,...]" (a VM
+	 * cause hits that host's first running VM). fail_per_host_year and
+	 * fail_at above are host-hardware shorthands. */
+	double fault_rate[FAULT_NCAUSES];
+	const char *fault_at;
 	void (*progress)(void *ctx, const struct sim_progress *p);
 	void *progress_ctx;
 };
@@ -67,6 +75,12 @@ struct sim_result {
 	double util_used_cpu; /* used CPU share of on hosts' capacity */
 	double stranded[RES_NDIM]; /* free but unusable share (samples) */
 	double restart_mean_s, restart_max_s; /* failure -> running again */
+	/* Injected faults by cause; how many the diagnosis ranked first
+	 * correctly (top-1), from symptoms drawn from the model given the
+	 * cause; detection delay; VMs that ran twice at once (must be 0). */
+	uint64_t faults[FAULT_NCAUSES], diag_correct[FAULT_NCAUSES];
+	double detect_mean_s;
+	uint64_t double_runs;
 	struct sim_row *rows;
 	uint32_t n_rows;
 };

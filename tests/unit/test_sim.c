@@ -147,6 +147,45 @@ test_failures(void)
 }
 
 static void
+test_fault_types(void)
+{
+	struct sim_opts o;
+	struct sim_result r;
+	uint64_t all = 0, hit = 0;
+
+	sim_opts_default(&o);
+	o.fault_at = "3600:1:host-partition,5400:2:host-exhaustion,"
+		     "6000:3:hypervisor-crash,6500:4:storage";
+	o.fault_rate[FAULT_GUEST_FAILURE] = 20;
+	o.fault_rate[FAULT_HOST_HARDWARE] = 10;
+	ok(run("synthetic:vms=600,rate=0.05,life=7200", "12x16:64", "best-fit",
+	       "fcfs", &o, &r) == 0,
+	    "a run with faults of every type");
+	ok(r.faults[FAULT_HOST_PARTITION] == 1 &&
+		r.faults[FAULT_HOST_EXHAUSTION] == 1 &&
+		r.faults[FAULT_HYPERVISOR_CRASH] == 1 &&
+		r.faults[FAULT_STORAGE] == 1 &&
+		r.faults[FAULT_GUEST_FAILURE] > 0,
+	    "each scheduled fault struck, and the guest rate drew some (%llu)",
+	    (unsigned long long)r.faults[FAULT_GUEST_FAILURE]);
+	is_int(r.double_runs, 0,
+	    "no VM ever ran twice (a partitioned host is fenced first)");
+	is_int(r.lost, 0, "HA VMs are never lost");
+	ok(r.restarted > 0, "VMs restart after faults (%llu)",
+	    (unsigned long long)r.restarted);
+	for (int c = 0; c < FAULT_NCAUSES; c++) {
+		all += r.faults[c];
+		hit += r.diag_correct[c];
+	}
+	ok(all == r.failures && hit <= all && hit > all / 2,
+	    "diagnosis ranks the injected cause first in %llu of %llu",
+	    (unsigned long long)hit, (unsigned long long)all);
+	ok(r.detect_mean_s > 0, "detection takes time (%.2f s mean)",
+	    r.detect_mean_s);
+	sim_result_done(&r);
+}
+
+static void
 test_policies(void)
 {
 	struct sim_opts o;
@@ -223,6 +262,7 @@ main(void)
 	test_power();
 	test_accounting();
 	test_failures();
+	test_fault_types();
 	test_policies();
 	test_errors();
 	return tap_done();
