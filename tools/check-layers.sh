@@ -12,7 +12,7 @@ rank() {
 	place | plan | sched | fault) echo 2 ;;
 	decide) echo 3 ;;
 	sim | manager | agent | cli) echo 4 ;;
-	vmgrd) echo 5 ;; # program wiring: main() of the daemon, above every layer
+	vmgrd | vmgr) echo 5 ;; # program wiring: main() of the daemon, above every layer
 	*) echo "" ;;
 	esac
 }

@@ -55,7 +55,6 @@ int cli_fail(struct cli *cli, const char *cmd, int code, const char *fmt, ...)
 int cmd_diagnose(struct cli *cli, int argc, char **argv);
 int cmd_place(struct cli *cli, int argc, char **argv);
 int cmd_why_not(struct cli *cli, int argc, char **argv);
-int cmd_sim(struct cli *cli, int argc, char **argv);
 int cmd_vm(struct cli *cli, int argc, char **argv);
 int cmd_host(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);

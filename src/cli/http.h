@@ -8,7 +8,7 @@
 
 /* Exit codes of the online verbs beyond cli.h's (docs/cli.md). */
 enum {
-	EXIT_NOTFOUND = 3,    /* the daemon knows no such VM or host */
+	EXIT_NOTFOUND = 3, /* the daemon knows no such VM or host */
 	EXIT_UNREACHABLE = 4, /* the daemon did not answer */
 };
 
@@ -22,8 +22,8 @@ struct http_target {
 
 /* Fills t from the environment and defaults (command-line values already
  * in t win). 0, or EXIT_USAGE after saying why. */
-int http_target_init(struct cli *cli, struct http_target *t,
-    const char *token_file);
+int http_target_init(
+    struct cli *cli, struct http_target *t, const char *token_file);
 
 /*
  * METHOD path with an optional JSON body; *ret the reply as JSON (new
@@ -31,9 +31,9 @@ int http_target_init(struct cli *cli, struct http_target *t,
  * Returns the HTTP status, or -errno (the daemon is unreachable: said on
  * cli->err).
  */
-int http_call(struct cli *cli, const struct http_target *t,
-    const char *method, const char *path, const json_t *body,
-    long timeout_ms, json_t **ret, char **ret_text);
+int http_call(struct cli *cli, const struct http_target *t, const char *method,
+    const char *path, const json_t *body, long timeout_ms, json_t **ret,
+    char **ret_text);
 
 /* Maps a reply to an exit code, printing the error for a 4xx/5xx as
  * "vmgr CMD: message". */

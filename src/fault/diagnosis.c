@@ -254,8 +254,8 @@ fault_cause_is_host(enum fault_cause c)
 }
 
 int
-fault_sample(const struct fault_model *m, enum fault_cause cause,
-    struct rng *r, struct fault_obs *ret)
+fault_sample(const struct fault_model *m, enum fault_cause cause, struct rng *r,
+    struct fault_obs *ret)
 {
 	const struct bn *b = m->bn;
 	int32_t st[256];

@@ -500,7 +500,6 @@ agent_event(struct manager *m, host_id h, const json_t *ev)
 
 /* --- threads ---------------------------------------------------------- */
 
-
 static void
 do_work(struct manager *m, struct link *l, struct work *w)
 {
@@ -1618,7 +1617,7 @@ manager_metrics(struct manager *m, char **ret)
 	    "\n# TYPE vmgr_refused_total counter\nvmgr_refused_total %" PRIu64
 	    "\n# TYPE vmgr_vm_failures_total counter\nvmgr_vm_failures_total "
 	    "%" PRIu64 "\n# TYPE vmgr_host_failures_total "
-		       "counter\nvmgr_host_failures_total %" PRIu64
+	    "counter\nvmgr_host_failures_total %" PRIu64
 	    "\n# TYPE vmgr_agent_errors_total counter\nvmgr_agent_errors_total "
 	    "%" PRIu64
 	    "\n# TYPE vmgr_events_total counter\nvmgr_events_total %" PRIu64

@@ -171,10 +171,12 @@ run_manager(struct ctx *c, struct opts *o, struct manager **ret_m,
 		return r;
 	}
 	if (o->listen)
-		log_info(&c->log, "manager ready: API on unix:%s and tcp port %u",
+		log_info(&c->log,
+		    "manager ready: API on unix:%s and tcp port %u",
 		    mc.unix_path, (unsigned)mapi_tcp_port(*ret_api));
 	else
-		log_info(&c->log, "manager ready: API on unix:%s", mc.unix_path);
+		log_info(
+		    &c->log, "manager ready: API on unix:%s", mc.unix_path);
 	return 0;
 }
 

@@ -91,7 +91,7 @@ expect_error "no file" 2 "expected one scenario file" "$VMGR" place
 expect_error "bad seed" 2 "--seed: expected a non-negative integer" "$VMGR" place --seed -1 "$SRC/examples/seed.json"
 expect_error "why-not unknown VM" 1 "no VM named 'Z'" "$VMGR" why-not "$SRC/examples/seed.json" Z pm0
 expect_error "why-not unknown host" 1 "no host named 'pm9'" "$VMGR" why-not "$SRC/examples/seed.json" A pm9
-expect_error "why-not missing args" 2 "expected SCENARIO VM HOST" "$VMGR" why-not "$SRC/examples/seed.json" A
+expect_error "why-not missing args" 2 "expected SCENARIO VM HOST" "$VMGR" why-not A
 printf '{"preset":"nope","hosts":[]}' >"$T/preset.json"
 expect_error "unknown preset" 1 "preset: unknown preset 'nope' (valid: cloud, distributed, hpc)" "$VMGR" place "$T/preset.json"
 expect_error "unknown verb" 2 "unknown verb" sh -c "\"$VMGR\" frobnicate 2>&1 >/dev/null | head -n 1 >&2; exit 2"

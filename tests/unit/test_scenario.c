@@ -78,7 +78,7 @@ static const struct bad_case bad[] = {
 	  "\"memroy_mib\":5}]}",
 	    "vms[0].memroy_mib: unknown key (expected one of: name, count, "
 	    "cpu_milli, memory_mib, disk_gib, net_mbps, priority, perf_class, "
-	    "affinity, anti_affinity, ha, requires, host)" },
+	    "affinity, anti_affinity, ha, requires, host, workload)" },
 	{ "{\"hosts\":[" H "],\"vms\":[" V("A") "," V("A") "]}",
 	    "vms[1].name: duplicate VM name 'A'" },
 	{ "{\"hosts\":[" H "],\"vms\":[{\"name\":\"A\",\"cpu_milli\":1,"

@@ -1,5 +1,5 @@
 /* cmd_sim.c - `vmgr sim`: replay a trace through the decision engine and report. */
-#include "cli/cli.h"
+#include "vmgr/vmgr.h"
 
 #include "core/cleanup.h"
 #include "sim/report.h"

@@ -1,5 +1,6 @@
-/* main.c - vmgr: dispatch a verb from the command table. */
+/* main.c - vmgr: global options, then a verb from the command table. */
 #include "cli/cli.h"
+#include "vmgr/vmgr.h"
 
 #include <curl/curl.h>
 
