@@ -455,6 +455,16 @@ on_slice(struct engine *e, uint64_t now, struct engine_actions *out)
 	return r < 0 ? r : admit(e, now, out);
 }
 
+/* Seconds to copy v's memory at the configured bandwidth. */
+static uint64_t
+migration_ns(const struct engine *e, vm_id v)
+{
+	double secs = (double)cluster_vm(e->c, v)->demand.v[RES_MEM] *
+	    8.388608 / e->o.migrate_mbps; /* MiB -> Mbit */
+
+	return (uint64_t)(secs * 1e9);
+}
+
 /* Load of a host: its fullest dimension, as a share of the limit. */
 static double
 load(const struct host *h)
@@ -544,14 +554,9 @@ on_consolidate(struct engine *e, uint64_t now, struct engine_actions *out)
 			}
 			continue;
 		}
-		for (uint32_t i = 0; i < nm; i++) {
-			double secs =
-			    (double)cluster_vm(c, moved[i])->demand.v[RES_MEM] *
-			    8.388608 / e->o.migrate_mbps; /* MiB -> Mbit */
-
+		for (uint32_t i = 0; i < nm; i++)
 			emit(out, ACT_MIGRATE, moved[i], dest[i], src,
-			    now + (uint64_t)(secs * 1e9), 0);
-		}
+			    now + migration_ns(e, moved[i]), 0);
 		emit(out, ACT_POWER_OFF, VM_NONE, src, HOST_NONE, 0, 0);
 		migrations += nm;
 	}
@@ -674,6 +679,32 @@ on_host_fail(struct engine *e, host_id h, uint64_t now,
 	return r;
 }
 
+/* Drain: the host takes nothing new; each of its VMs moves where the
+ * allocation strategy puts it, if anywhere. */
+static int
+on_drain(struct engine *e, host_id h, uint64_t now, struct engine_actions *out)
+{
+	vm_id v, next;
+
+	cluster_set_host_state(e->c, h, HOST_MAINTENANCE);
+	for (v = cluster_host(e->c, h)->first_vm; v != VM_NONE; v = next) {
+		next = cluster_vm(e->c, v)->next_on_host;
+		if (placer_place(e->placer, e->c, v, &e->dec, NULL) < 0 ||
+		    e->dec.n_victims > 0 || e->dec.host == h)
+			continue; /* no room elsewhere: it stays */
+		cluster_release(e->c, v, VM_PENDING);
+		if (cluster_reserve(e->c, v, e->dec.host) < 0) {
+			cluster_reserve_failover(e->c, v, h);
+			continue;
+		}
+		emit(out, ACT_MIGRATE, v, e->dec.host, h,
+		    now + migration_ns(e, v), 0);
+	}
+	if (cluster_host(e->c, h)->n_vms == 0)
+		emit(out, ACT_POWER_OFF, VM_NONE, h, HOST_NONE, 0, 0);
+	return 0;
+}
+
 static void
 arm_consolidation(struct engine *e, uint64_t now, struct engine_actions *out)
 {
@@ -697,7 +728,8 @@ engine_handle(
 		ev->kind == EV_USAGE || ev->kind == EV_VM_FAILED) &&
 	    ev->vm >= e->c->n_vms)
 		return -EINVAL;
-	if ((ev->kind == EV_HOST_FAIL || ev->kind == EV_HOST_RECOVER) &&
+	if ((ev->kind == EV_HOST_FAIL || ev->kind == EV_HOST_RECOVER ||
+		ev->kind == EV_HOST_DRAIN) &&
 	    ev->host >= e->c->n_hosts)
 		return -EINVAL;
 	arm_consolidation(e, ev->now_ns, out);
@@ -727,6 +759,8 @@ engine_handle(
 			r = 0;
 		}
 		return r < 0 ? r : admit(e, ev->now_ns, out);
+	case EV_HOST_DRAIN:
+		return on_drain(e, ev->host, ev->now_ns, out);
 	case EV_HOST_RECOVER:
 		cluster_set_host_state(e->c, ev->host, HOST_UP);
 		return admit(e, ev->now_ns, out);

@@ -27,6 +27,8 @@ enum engine_event_kind {
 	EV_TIMER, /* a timer the engine asked for (`timer`) fired */
 	EV_VM_FAILED, /* vm died where it ran (its QEMU exited, its host
 		       rebooted under it): restarted if HA, else lost */
+	EV_HOST_DRAIN, /* host goes to maintenance: its VMs move away live
+			  where the strategy finds room (the rest stay) */
 };
 
 enum engine_timer {

@@ -50,6 +50,7 @@ struct mvm {
 	host_id host; /* where an agent runs (or starts) it */
 	uint64_t seq;
 	uint32_t gen; /* bumps with every start: stale agent news is ignored */
+	host_id from; /* while migrating: the source host, else HOST_NONE */
 	bool booted;
 	uint64_t start_ns;
 	double boot_ms;
@@ -68,14 +69,15 @@ struct mhost {
 	bool has_watcher;
 };
 
-enum work_kind { W_CREATE, W_DELETE, W_STOP, W_FENCE, W_RECONCILE };
+enum work_kind { W_CREATE, W_DELETE, W_STOP, W_FENCE, W_RECONCILE, W_MIGRATE };
 
 struct work {
 	enum work_kind kind;
 	char vm[64];
-	host_id host;
+	host_id host; /* W_MIGRATE: the target */
+	host_id from; /* W_MIGRATE: the source */
 	uint32_t gen;
-	char *spec; /* W_CREATE: JSON text (owned) */
+	char *spec; /* W_CREATE, W_MIGRATE: JSON text (owned) */
 };
 
 struct timer {
@@ -301,6 +303,66 @@ refusal(struct manager *m, vm_id v, char *out, size_t n)
 	why_done(&w);
 }
 
+/* Starts a live migration of v from `from` to `to` (already placed on `to`
+ * in the model): the target agent makes an incoming VM, the source sends
+ * it. Caller holds mu. */
+static void
+begin_migration(struct manager *m, vm_id v, host_id from, host_id to)
+{
+	struct mvm *x = &m->vms[v];
+	const char *vn = cluster_vm(m->c, v)->name;
+	struct work w = { .kind = W_MIGRATE, .host = to, .from = from };
+	json_t *spec = json_deep_copy(x->spec);
+
+	x->from = from;
+	x->host = to;
+	x->gen++;
+	save_vm(m, v, NULL);
+	event(m, "migrating", vn, host_name(m, to),
+	    "%s migrates live from %s to %s", vn, host_name(m, from),
+	    host_name(m, to));
+	snprintf(w.vm, sizeof(w.vm), "%s", vn);
+	w.gen = x->gen;
+	if (spec) {
+		json_object_set_new(spec, "incoming", json_true());
+		w.spec = json_dumps(spec, JSON_COMPACT);
+		json_decref(spec);
+	}
+	if (w.spec)
+		push_work(m, w);
+}
+
+/* A migration ended: on `to` (ok) or back on `from` (failed). Caller
+ * holds mu. */
+static void
+end_migration(struct manager *m, vm_id v, bool ok, const char *how)
+{
+	struct mvm *x = &m->vms[v];
+	const char *vn = cluster_vm(m->c, v)->name;
+	host_id from = x->from, to = x->host;
+
+	if (from == HOST_NONE)
+		return;
+	x->from = HOST_NONE;
+	if (ok) {
+		event(m, "migrated", vn, host_name(m, to),
+		    "%s migrated from %s to %s (%s)", vn, host_name(m, from),
+		    host_name(m, to), how);
+		queue_work(m, W_DELETE, v, from);
+		return;
+	}
+	/* Back to where it runs: the source kept it. */
+	event(m, "migrate-failed", vn, host_name(m, from),
+	    "%s stays on %s: migration to %s failed (%s)", vn,
+	    host_name(m, from), host_name(m, to), how);
+	queue_work(m, W_DELETE, v, to);
+	cluster_release(m->c, v, VM_PENDING);
+	cluster_reserve_failover(m->c, v, from);
+	x->host = from;
+	x->gen++;
+	save_vm(m, v, NULL);
+}
+
 /* Carries out the engine's actions on the manager's state and turns them
  * into work for agents. Caller holds mu. */
 static void
@@ -382,9 +444,8 @@ apply(struct manager *m)
 			queue_work(m, W_FENCE, VM_NONE, a->host);
 			break;
 		case ACT_MIGRATE:
-			/* Live migration needs agent support for incoming
-			 * VMs; until then the engine's consolidation is off in
-			 * the daemon (manager_new refuses it). */
+			/* The engine has moved it in the model already. */
+			begin_migration(m, a->vm, a->from, a->host);
 			break;
 		case ACT_TIMER:
 			add_timer(m, a->at_ns, a->timer, a->host);
@@ -464,6 +525,26 @@ agent_event(struct manager *m, host_id h, const json_t *ev)
 	if (!type || !name || cluster_find_vm(m->c, name, &v) < 0)
 		return;
 	x = &m->vms[v];
+	if (x->from == h && x->from != HOST_NONE) {
+		/* The source of a live migration reports how it went. */
+		if (strcmp(type, "migrated") == 0) {
+			char how[96];
+
+			snprintf(how, sizeof(how), "%lld ms, downtime %lld ms",
+			    (long long)json_integer_value(
+				json_object_get(data, "total_ms")),
+			    (long long)json_integer_value(
+				json_object_get(data, "downtime_ms")));
+			end_migration(m, v, true, how);
+		} else if (strcmp(type, "migrate-failed") == 0) {
+			const char *why =
+			    json_string_value(json_object_get(data, "error"));
+
+			end_migration(
+			    m, v, false, why ? why : "the source says so");
+		}
+		return;
+	}
 	if (x->host != h)
 		return; /* news of an incarnation that is gone */
 	if (strcmp(type, "started") == 0 && x->st == S_STARTING) {
@@ -500,6 +581,68 @@ agent_event(struct manager *m, host_id h, const json_t *ev)
 
 /* --- threads ---------------------------------------------------------- */
 
+/* A live migration, agent side: the target makes an incoming VM, then the
+ * source sends it to the target's URI. The outcome arrives as events. */
+static void
+migrate_work(struct manager *m, struct link *l, const struct work *w,
+    const struct link_target *t)
+{
+	struct link_target src;
+	struct diag d = { 0 };
+	char path[128], req[300], *body = NULL;
+	const char *uri;
+	json_t *in = NULL;
+	long status = 0;
+	int r;
+
+	r = link_call(l, t, "POST", "/v1/vms", w->spec, AGENT_TIMEOUT_MS,
+	    &status, &body, &d);
+	if (r == 0 && status == 201)
+		in = json_loads(body, 0, NULL);
+	uri = json_string_value(json_object_get(in, "incoming_uri"));
+	if (r == 0 && uri) {
+		pthread_mutex_lock(&m->mu);
+		src = m->hosts[w->from].t;
+		pthread_mutex_unlock(&m->mu);
+		snprintf(path, sizeof(path), "/v1/vms/%s/migrate", w->vm);
+		snprintf(req, sizeof(req), "{\"uri\":\"%s\"}", uri);
+		free(body);
+		body = NULL;
+		r = link_call(l, &src, "POST", path, req, AGENT_TIMEOUT_MS,
+		    &status, &body, &d);
+		if (r == 0 && status != 202) {
+			json_t *e = json_loads(body, 0, NULL);
+
+			diag_set(&d, "source agent: %s",
+			    json_string_value(json_object_get(e, "error"))
+				? json_string_value(json_object_get(e, "error"))
+				: "refused");
+			json_decref(e);
+			r = -EPROTO;
+		}
+	} else if (r == 0) {
+		json_t *e = json_loads(body, 0, NULL);
+
+		diag_set(&d, "target agent: %s",
+		    json_string_value(json_object_get(e, "error"))
+			? json_string_value(json_object_get(e, "error"))
+			: "no incoming URI");
+		json_decref(e);
+		r = -EPROTO;
+	}
+	json_decref(in);
+	free(body);
+	if (r < 0) {
+		vm_id v;
+
+		pthread_mutex_lock(&m->mu);
+		if (cluster_find_vm(m->c, w->vm, &v) == 0 &&
+		    m->vms[v].gen == w->gen)
+			end_migration(m, v, false, d.msg);
+		pthread_mutex_unlock(&m->mu);
+	}
+}
+
 static void
 do_work(struct manager *m, struct link *l, struct work *w)
 {
@@ -532,6 +675,9 @@ do_work(struct manager *m, struct link *l, struct work *w)
 		r = link_call(
 		    l, &t, "GET", "/v1/vms", NULL, 2000, &status, &body, &d);
 		break;
+	case W_MIGRATE:
+		migrate_work(m, l, w, &t);
+		return;
 	}
 	pthread_mutex_lock(&m->mu);
 	if (w->kind == W_CREATE) {
@@ -1001,6 +1147,7 @@ add_vm(struct manager *m, const json_t *req, bool running, uint64_t seq,
 		.desired_running = running,
 		.st = running ? S_QUEUED : S_STOPPED,
 		.host = HOST_NONE,
+		.from = HOST_NONE,
 		.seq = seq };
 	if (!running)
 		cluster_release(m->c, v, VM_STOPPED);
@@ -1181,17 +1328,57 @@ int
 manager_vm_migrate(struct manager *m, const char *name, const char *host,
     json_t **ret, struct diag *d)
 {
-	(void)ret;
-	(void)host;
+	struct mvm *x;
+	host_id to, from;
+	struct why w;
+	vm_id v;
+	int r;
+
 	pthread_mutex_lock(&m->mu);
-	if (cluster_find_vm(m->c, name, &(vm_id){ 0 }) < 0)
-		diag_set(d, "no VM called '%s'", name);
-	else
-		diag_set(d,
-		    "live migration needs agents that take incoming VMs (not "
-		    "in this build)");
+	r = find_vm(m, name, &v, d);
+	if (r == 0 && cluster_find_host(m->c, host, &to) < 0) {
+		diag_set(d, "host: no host called '%s'", host);
+		r = -ENOENT;
+	}
+	if (r == 0) {
+		x = &m->vms[v];
+		from = x->host;
+		if (x->st != S_RUNNING || from == HOST_NONE ||
+		    x->from != HOST_NONE) {
+			diag_set(d, "%s is %s%s: only a running VM migrates",
+			    name, status_names[x->st],
+			    x->from != HOST_NONE ? " and migrating" : "");
+			r = -EBUSY;
+		} else if (from == to) {
+			diag_set(d, "host: %s already runs on %s", name, host);
+			r = -EINVAL;
+		}
+	}
+	if (r == 0) {
+		char text[512];
+
+		why_init(&w);
+		if (cluster_check(m->c, v, to, &w) < 0) {
+			explain_summary(m->c, v, &w, text, sizeof(text));
+			diag_set(
+			    d, "host: %s cannot take %s: %s", host, name, text);
+			r = -EBUSY;
+		}
+		why_done(&w);
+	}
+	if (r == 0) {
+		cluster_release(m->c, v, VM_PENDING);
+		if (cluster_reserve(m->c, v, to) < 0) {
+			cluster_reserve_failover(m->c, v, from);
+			diag_set(d, "host: %s cannot take %s", host, name);
+			r = -EBUSY;
+		} else {
+			begin_migration(m, v, from, to);
+			*ret = vm_json(m, v);
+		}
+	}
 	pthread_mutex_unlock(&m->mu);
-	return cluster_find_vm(m->c, name, NULL) < 0 ? -ENOENT : -EOPNOTSUPP;
+	return r;
 }
 
 /* --- hosts ---------------------------------------------------------------- */
