@@ -20,8 +20,8 @@ struct trace_rec {
 	char name[64];
 	uint64_t arrive_ns;
 	uint64_t depart_ns; /* TRACE_FOREVER: runs to the end of the trace */
-	struct res demand;  /* requested: cpu_milli, memory_mib, disk, net */
-	int32_t priority;   /* 0 unless the format has one */
+	struct res demand; /* requested: cpu_milli, memory_mib, disk, net */
+	int32_t priority; /* 0 unless the format has one */
 	uint32_t gpu_milli; /* Alibaba: GPU share requested (not placed yet) */
 	uint32_t n_samples;
 	uint64_t step_ns;
@@ -33,9 +33,10 @@ struct trace_rec {
 
 /* Options every reader takes. */
 struct trace_opts {
-	bool skip_bad;     /* count and skip malformed lines instead of failing */
+	bool skip_bad; /* count and skip malformed lines instead of failing */
 	uint64_t max_recs; /* stop after this many records (0: no limit) */
-	uint64_t seed;     /* for formats that need random choices (none yet) */
+	uint64_t seed; /* for formats that need random choices (azure:
+			    * lifetimes within a duration bin) */
 };
 
 struct trace;
@@ -48,8 +49,8 @@ struct trace;
  * missing file) / -EINVAL / -EPROTO with "path:line: what was expected" in
  * d.
  */
-int trace_open(const char *spec, const struct trace_opts *o,
-    struct trace **ret, struct diag *d);
+int trace_open(const char *spec, const struct trace_opts *o, struct trace **ret,
+    struct diag *d);
 
 /* The next record: 1 and *ret filled (borrowed until the next call), 0 at
  * the end, or -errno with "file:line: ..." in d (a malformed line when
@@ -59,6 +60,11 @@ int trace_next(struct trace *t, const struct trace_rec **ret, struct diag *d);
 /* Lines skipped as malformed so far (with skip_bad), and the first such
  * line's diagnostic (empty when none). */
 uint64_t trace_skipped(const struct trace *t, const char **first_error);
+
+/* Records the format itself says not to replay, skipped without an error
+ * and without skip_bad (SWF: cancelled jobs, jobs without a processor
+ * count or submit time; see docs/traces.md). */
+uint64_t trace_dropped(const struct trace *t);
 
 /* Closes t; NULL-safe; returns NULL. */
 struct trace *trace_close(struct trace *t);
@@ -71,7 +77,7 @@ const char *trace_formats(void);
  * one host capacity per node to *ret (n in *ret_n, owned by the caller,
  * free()). 0 or -errno with "file:line: ..." in d.
  */
-int trace_read_nodes(const char *path, struct res **ret, uint32_t *ret_n,
-    struct diag *d);
+int trace_read_nodes(
+    const char *path, struct res **ret, uint32_t *ret_n, struct diag *d);
 
 #endif
