@@ -63,6 +63,10 @@ fill(struct tline *l, char *out, size_t n, struct diag *d)
 		msg = gzerror(l->gz, &errnum);
 		if (got == 0 && (errnum == Z_OK || errnum == Z_STREAM_END))
 			return 0;
+		/* zlib leads its message with the path we name already. */
+		if (strncmp(msg, l->where, strlen(l->where)) == 0 &&
+		    strncmp(msg + strlen(l->where), ": ", 2) == 0)
+			msg += strlen(l->where) + 2;
 		diag_set(d, "%s: read error after line %llu: %s", l->where,
 		    (unsigned long long)l->lineno,
 		    errnum == Z_ERRNO ? strerror(errno) : msg);

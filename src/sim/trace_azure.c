@@ -599,12 +599,18 @@ next_line(struct trace *t, struct az_state *s, struct diag *d)
 				return r;
 			continue;
 		}
+		/* Names are "<t>.<batch>.<k>": batches go on counting over
+		 * lines with the same time, so that names stay unique. */
+		if (s->started && s->line.t_s == s->t_prev)
+			s->batch += s->in_batch > 0;
+		else
+			s->batch = 0;
 		if (!s->started) {
 			s->started = true;
 			s->t_first = s->line.t_s;
 		}
 		s->t_prev = s->line.t_s;
-		s->pos = s->batch = s->in_batch = 0;
+		s->pos = s->in_batch = 0;
 		return 1;
 	}
 }

@@ -53,7 +53,7 @@ trace_parse_uint(const char *s, size_t n, uint64_t max, uint64_t *ret)
 
 		if (dg > 9)
 			return -EINVAL;
-		if (v > (max - dg) / 10)
+		if (dg > max || v > (max - dg) / 10)
 			return -EINVAL;
 		v = v * 10 + dg;
 	}
