@@ -75,7 +75,9 @@ const char *trace_formats(void);
 /*
  * Host lists from a trace (Alibaba's node list). Reads `path` and appends
  * one host capacity per node to *ret (n in *ret_n, owned by the caller,
- * free()). 0 or -errno with "file:line: ..." in d.
+ * free()). *ret and *ret_n must start as NULL and 0, or hold a previous
+ * result. 0 or -errno with "file:line: ..." in d; both unchanged on
+ * failure.
  */
 int trace_read_nodes(
     const char *path, struct res **ret, uint32_t *ret_n, struct diag *d);

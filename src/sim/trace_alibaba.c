@@ -149,6 +149,10 @@ get_name(struct trace_field f, const char *col, char *out, size_t outn,
 {
 	if (f.n == 0 || f.n >= outn)
 		return bad_value(f, col, "a name of 1..63 bytes", d);
+	for (size_t i = 0; i < f.n; i++)
+		if ((unsigned char)f.s[i] < 0x20 || f.s[i] == 0x7f)
+			return bad_value(
+			    f, col, "a name without control characters", d);
 	memcpy(out, f.s, f.n);
 	out[f.n] = '\0';
 	return 0;

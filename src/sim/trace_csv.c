@@ -275,7 +275,7 @@ trace_parse_csv_row(const char *s, size_t n, const struct trace_csv_cols *c,
 	r = parse_samples(f[c->idx[TRACE_CSV_SAMPLES]], rec, smp, d);
 	if (r < 0)
 		return r;
-	if (rec->depart_ns != TRACE_FOREVER &&
+	if (rec->n_samples && rec->depart_ns != TRACE_FOREVER &&
 	    (rec->depart_ns - rec->arrive_ns) / rec->step_ns < rec->n_samples) {
 		diag_set(d,
 		    "expected the %u samples of %.3f s to fit between "
