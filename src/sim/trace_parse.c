@@ -12,21 +12,24 @@ uint32_t
 trace_parse_split(
     const char *s, size_t n, char sep, struct trace_field *f, uint32_t max)
 {
+	const char *p = s, *end = s + n;
 	uint32_t k = 0;
-	size_t start = 0;
 
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != sep)
-			continue;
+	for (;;) {
+		const char *q =
+		    p < end ? memchr(p, sep, (size_t)(end - p)) : NULL;
+		const char *stop = q ? q : end;
+
 		if (k < max) {
-			f[k].s = s + start;
-			f[k].n = i - start;
+			f[k].s = p;
+			f[k].n = (size_t)(stop - p);
 		}
 		if (k < UINT32_MAX)
 			k++;
-		start = i + 1;
+		if (!q)
+			return k;
+		p = q + 1;
 	}
-	return k;
 }
 
 struct trace_field
