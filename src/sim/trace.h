@@ -35,8 +35,7 @@ struct trace_rec {
 struct trace_opts {
 	bool skip_bad; /* count and skip malformed lines instead of failing */
 	uint64_t max_recs; /* stop after this many records (0: no limit) */
-	uint64_t seed; /* for formats that need random choices (azure:
-			    * lifetimes within a duration bin) */
+	uint64_t seed; /* random choices: azure lifetimes within a bin */
 };
 
 struct trace;
