@@ -35,7 +35,7 @@ struct trace_rec {
 struct trace_opts {
 	bool skip_bad; /* count and skip malformed lines instead of failing */
 	uint64_t max_recs; /* stop after this many records (0: no limit) */
-	uint64_t seed; /* for formats that need random choices (none yet) */
+	uint64_t seed; /* random choices: azure lifetimes within a bin */
 };
 
 struct trace;
@@ -60,6 +60,11 @@ int trace_next(struct trace *t, const struct trace_rec **ret, struct diag *d);
  * line's diagnostic (empty when none). */
 uint64_t trace_skipped(const struct trace *t, const char **first_error);
 
+/* Records the format itself says not to replay, skipped without an error
+ * and without skip_bad (SWF: cancelled jobs, jobs without a processor
+ * count or submit time; see docs/traces.md). */
+uint64_t trace_dropped(const struct trace *t);
+
 /* Closes t; NULL-safe; returns NULL. */
 struct trace *trace_close(struct trace *t);
 
@@ -69,7 +74,9 @@ const char *trace_formats(void);
 /*
  * Host lists from a trace (Alibaba's node list). Reads `path` and appends
  * one host capacity per node to *ret (n in *ret_n, owned by the caller,
- * free()). 0 or -errno with "file:line: ..." in d.
+ * free()). *ret and *ret_n must start as NULL and 0, or hold a previous
+ * result. 0 or -errno with "file:line: ..." in d; both unchanged on
+ * failure.
  */
 int trace_read_nodes(
     const char *path, struct res **ret, uint32_t *ret_n, struct diag *d);
