@@ -76,7 +76,9 @@ struct sim {
 	double a_active, a_overload, a_energy, a_alloc[RES_NDIM],
 	    a_cap[RES_NDIM], a_used_cpu, a_cap_cpu;
 	double strand_sum[RES_NDIM];
-	uint32_t strand_samples;
+	uint32_t strand_samples, strand_stride, cap_rows;
+	uint64_t n_samples;
+	struct res cap_all; /* every host's capacity, for the time series */
 	float *waits;
 	uint32_t n_waits, cap_waits;
 	/* VMs the engine believes run but that are dead (a migration off a
@@ -763,19 +765,20 @@ on_fail(struct sim *s, uint32_t id, unsigned aux)
 	return r;
 }
 
+/* Stranded capacity needs a pass over the hosts: at most this many, spread
+ * over the run (the stride doubles each time the count is reached). */
+#define STRAND_PASSES 512
+
 static void
-sample_row(struct sim *s)
+strand_pass(struct sim *s)
 {
-	struct sim_row row = { .t_ns = s->now };
-	struct res cap_all = { { 0 } }, strand = { { 0 } }, on_cap = { { 0 } };
-	void *p;
+	struct res strand = { { 0 } }, on_cap = { { 0 } };
 
 	for (host_id h = 0; h < s->c->n_hosts; h++) {
 		const struct host *hs = cluster_host(s->c, h);
 		struct res free;
 		bool tight = false;
 
-		res_add(&cap_all, &hs->cap, &cap_all);
 		if (s->hosts[h].n_running == 0)
 			continue;
 		res_add(&on_cap, &hs->limit, &on_cap);
@@ -792,23 +795,42 @@ sample_row(struct sim *s)
 		if (on_cap.v[d] > 0)
 			s->strand_sum[d] += (double)strand.v[d] / on_cap.v[d];
 	s->strand_samples++;
+}
+
+static void
+sample_row(struct sim *s)
+{
+	struct sim_row row = { .t_ns = s->now };
+	const struct res *all = &s->cap_all;
+	void *p;
+
+	if (s->n_samples++ % s->strand_stride == 0) {
+		strand_pass(s);
+		/* Every STRAND_PASSES passes, half as many from then on. */
+		if (s->strand_samples % STRAND_PASSES == 0)
+			s->strand_stride *= 2;
+	}
 	row.active_hosts = s->active_hosts;
 	row.running = s->running;
 	row.queued = engine_queued(s->e);
-	row.alloc_cpu = cap_all.v[RES_CPU]
-	    ? (double)s->alloc_sum.v[RES_CPU] / cap_all.v[RES_CPU]
+	row.alloc_cpu = all->v[RES_CPU]
+	    ? (double)s->alloc_sum.v[RES_CPU] / all->v[RES_CPU]
 	    : 0;
-	row.alloc_mem = cap_all.v[RES_MEM]
-	    ? (double)s->alloc_sum.v[RES_MEM] / cap_all.v[RES_MEM]
+	row.alloc_mem = all->v[RES_MEM]
+	    ? (double)s->alloc_sum.v[RES_MEM] / all->v[RES_MEM]
 	    : 0;
-	row.used_cpu = cap_all.v[RES_CPU]
-	    ? (double)s->used_cpu_sum / cap_all.v[RES_CPU]
-	    : 0;
+	row.used_cpu =
+	    all->v[RES_CPU] ? (double)s->used_cpu_sum / all->v[RES_CPU] : 0;
 	row.power_w = s->total_watts;
-	p = realloc(s->r->rows, (s->r->n_rows + 1) * sizeof(row));
-	if (!p)
-		return; /* a missing sample is not worth failing the run */
-	s->r->rows = p;
+	if (s->r->n_rows == s->cap_rows) {
+		uint32_t cap = s->cap_rows ? 2 * s->cap_rows : 1024;
+
+		p = realloc(s->r->rows, cap * sizeof(row));
+		if (!p)
+			return; /* a missing sample is not worth failing the run */
+		s->r->rows = p;
+		s->cap_rows = cap;
+	}
 	s->r->rows[s->r->n_rows++] = row;
 }
 
@@ -1035,6 +1057,10 @@ sim_run(const struct sim_opts *o, struct sim_result *r, struct diag *d)
 	if (rc == 0) {
 		s.hosts = calloc(s.c->n_hosts, sizeof(*s.hosts));
 		rc = s.hosts ? 0 : -ENOMEM;
+		s.strand_stride = 1;
+		for (host_id h = 0; rc == 0 && h < s.c->n_hosts; h++)
+			res_add(
+			    &s.cap_all, &cluster_host(s.c, h)->cap, &s.cap_all);
 	}
 	r->hosts = s.c ? s.c->n_hosts : 0;
 	if (rc == 0)
