@@ -2,7 +2,7 @@
 # test_cli.sh - the vmgr command as a user meets it: golden output and bad input (TAP).
 # usage: test_cli.sh VMGR SOURCE_ROOT
 set -u
-VMGR=$1
+VMGR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -49,6 +49,28 @@ check $? "place explains the reserve per host" || sed 's/^/# /' "$T/out"
 grep -q '^  preempted batch-c (back to the queue)$' "$T/out"
 check $? "priority preempts and says so"
 
+# golden: a trace and a seed give a byte-identical report
+# (run from the source root: the summary records the trace as given)
+SIMARGS="--trace csv:tests/golden/sim/workload.csv --hosts 4x8:16 --allocation best-fit --schedule priority --consolidate 900 --fail-at 5000:1 --fault-at 7000:2:guest-failure --power-dir /nonexistent"
+(cd "$SRC" && "$VMGR" sim $SIMARGS --report "$T/report") >"$T/out" 2>&1
+check $? "sim with a report exits 0"
+diff -u "$SRC/tests/golden/sim/summary.json" "$T/report/summary.json" >"$T/diff"
+check $? "sim summary.json is the golden one" || sed 's/^/# /' "$T/diff"
+diff -u "$SRC/tests/golden/sim/timeseries.csv" "$T/report/timeseries.csv" >"$T/diff"
+check $? "sim timeseries.csv is the golden one" || sed 's/^/# /' "$T/diff"
+grep -q '<h1>Simulation: best-fit allocation, priority scheduling</h1>' "$T/report/index.html"
+check $? "sim writes index.html"
+if command -v gnuplot >/dev/null 2>&1; then
+	[ -s "$T/report/active_hosts.svg" ] && [ -s "$T/report/utilisation.svg" ] && [ -s "$T/report/queue.svg" ]
+	check $? "sim draws the three charts with gnuplot"
+fi
+(cd "$SRC" && "$VMGR" sim $SIMARGS --json) >"$T/out" 2>&1
+grep -q '"events":526' "$T/out" && grep -q '"wall_s":' "$T/out" && grep -q '"host_hours":' "$T/out"
+check $? "sim --json prints the summary with events, wall_s and host_hours"
+"$VMGR" sim --trace csv:$SRC/tests/golden/sim/workload.csv --hosts 4x8:16 --compare first-fit,best-fit,worst-fit --power-dir /nonexistent >"$T/out" 2>&1
+grep -q '^host-hours' "$T/out" && grep -q 'first-fit *best-fit *worst-fit' "$T/out"
+check $? "sim --compare prints a side-by-side table"
+
 "$VMGR" strategies >"$T/out" 2>&1
 grep -q '^  first-fit ' "$T/out"
 check $? "strategies lists first-fit"
@@ -94,6 +116,12 @@ expect_error "why-not unknown host" 1 "no host named 'pm9'" "$VMGR" why-not "$SR
 expect_error "why-not missing args" 2 "expected SCENARIO VM HOST" "$VMGR" why-not A
 printf '{"preset":"nope","hosts":[]}' >"$T/preset.json"
 expect_error "unknown preset" 1 "preset: unknown preset 'nope' (valid: cloud, distributed, hpc)" "$VMGR" place "$T/preset.json"
+expect_error "sim: missing trace file" 1 "cannot open" "$VMGR" sim --trace csv:$T/none.csv --hosts 2x4:8
+expect_error "sim: unknown trace format" 1 "unknown" "$VMGR" sim --trace nope:$T/x --hosts 2x4:8
+expect_error "sim: bad host spec" 1 "expected g4, g5 or CORES:GIB" "$VMGR" sim --trace synthetic:vms=5 --hosts 2x4
+expect_error "sim: no trace" 2 "expected --trace" "$VMGR" sim --hosts 2x4:8
+printf 'name,arrive_s,depart_s,cpu_milli,memory_mib\na,0,10,1000,512\nb,zz,10,1,1\n' >"$T/bad.csv"
+expect_error "sim: malformed trace line" 1 "bad.csv:3" "$VMGR" sim --trace csv:$T/bad.csv --hosts 2x4:8
 expect_error "unknown verb" 2 "unknown verb" sh -c "\"$VMGR\" frobnicate 2>&1 >/dev/null | head -n 1 >&2; exit 2"
 
 echo "1..$n"
