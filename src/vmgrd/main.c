@@ -29,7 +29,8 @@ usage(FILE *f)
 	    "--token-file F]\n"
 	    "             [--state-dir DIR] [--qemu BIN] [--qemu-user USER]"
 	    " [--accel auto|kvm|tcg]\n"
-	    "             [--kernel F --initrd F] [--log-level L]\n");
+	    "             [--kernel F --initrd F] [--log-level L]\n"
+	    "             [--migrate-address ADDR] [--migrate-ports LO-HI]\n");
 }
 
 static void
@@ -80,6 +81,8 @@ main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "migrate-address", required_argument, NULL, 'M' },
+		{ "migrate-ports", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -132,6 +135,19 @@ main(int argc, char **argv)
 				fprintf(stderr,
 				    "vmgrd: --log-level: error, "
 				    "warn, info or debug\n");
+				return 2;
+			}
+			break;
+		case 'M':
+			acfg.migrate_address = optarg;
+			break;
+		case 'P':
+			if (migrate_ports_parse(optarg, &acfg.migrate_port_min,
+				&acfg.migrate_port_max) < 0) {
+				fprintf(stderr,
+				    "vmgrd: --migrate-ports: expected LO-HI "
+				    "within 1-65535, got '%s'\n",
+				    optarg);
 				return 2;
 			}
 			break;
