@@ -2,6 +2,7 @@
 #include "agent/agent.h"
 #include "agent/api.h"
 #include "agent/loop.h"
+#include "agent/uplink.h"
 #include "core/log.h"
 
 #include <getopt.h>
@@ -30,7 +31,9 @@ usage(FILE *f)
 	    "             [--state-dir DIR] [--qemu BIN] [--qemu-user USER]"
 	    " [--accel auto|kvm|tcg]\n"
 	    "             [--kernel F --initrd F] [--log-level L]\n"
-	    "             [--migrate-address ADDR] [--migrate-ports LO-HI]\n");
+	    "             [--migrate-address ADDR] [--migrate-ports LO-HI]\n"
+	    "             [--manager URL --manager-token-file F --advertise URL"
+	    " [--host-name NAME]]\n");
 }
 
 static void
@@ -83,16 +86,22 @@ main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "migrate-address", required_argument, NULL, 'M' },
 		{ "migrate-ports", required_argument, NULL, 'P' },
+		{ "manager", required_argument, NULL, 'm' },
+		{ "manager-token-file", required_argument, NULL, 'T' },
+		{ "host-name", required_argument, NULL, 'n' },
+		{ "advertise", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c = { .sigfd = -1 };
 	struct agent_config acfg = { .state_dir = "./var/agent" };
 	struct api_config pcfg = { .unix_path = NULL };
-	const char *role = NULL, *token_file = NULL;
-	char *token = NULL;
+	const char *role = NULL, *token_file = NULL, *mtoken_file = NULL;
+	struct uplink_config ucfg = { .manager_url = NULL };
+	char *token = NULL, *mtoken = NULL, host[256];
 	struct agent *agent = NULL;
 	struct api *api = NULL;
+	struct uplink *uplink = NULL;
 	struct diag d = { 0 };
 	enum log_level lvl = LOGL_INFO;
 	sigset_t mask;
@@ -151,6 +160,18 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'm':
+			ucfg.manager_url = optarg;
+			break;
+		case 'T':
+			mtoken_file = optarg;
+			break;
+		case 'n':
+			ucfg.host_name = optarg;
+			break;
+		case 'A':
+			ucfg.advertise_url = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -184,6 +205,32 @@ main(int argc, char **argv)
 		}
 		pcfg.token = token;
 	}
+	if (ucfg.manager_url) {
+		if (!mtoken_file || !ucfg.advertise_url) {
+			fprintf(stderr,
+			    "vmgrd: --manager needs --manager-token-file and "
+			    "--advertise\n");
+			free(token);
+			return 2;
+		}
+		mtoken = read_token(mtoken_file);
+		if (!mtoken) {
+			fprintf(stderr,
+			    "vmgrd: --manager-token-file %s: unreadable\n",
+			    mtoken_file);
+			free(token);
+			return 1;
+		}
+		if (!ucfg.host_name) {
+			if (gethostname(host, sizeof(host)) < 0)
+				snprintf(host, sizeof(host), "localhost");
+			host[sizeof(host) - 1] = '\0';
+			ucfg.host_name = host;
+		}
+		ucfg.manager_token = mtoken;
+		ucfg.agent_token = token;
+		ucfg.log = &c.log;
+	}
 	/* As root, QEMU runs as nobody unless told otherwise. */
 	if (!acfg.qemu_user && getuid() == 0 && getpwnam("nobody"))
 		acfg.qemu_user = "nobody";
@@ -215,6 +262,13 @@ main(int argc, char **argv)
 		log_error(&c.log, "api: %s", d.msg);
 		goto out;
 	}
+	if (ucfg.manager_url) {
+		r = uplink_new(agent, c.loop, &ucfg, &uplink, &d);
+		if (r < 0) {
+			log_error(&c.log, "manager link: %s", d.msg);
+			goto out;
+		}
+	}
 	log_info(&c.log, "agent ready:%s%s%s%u",
 	    pcfg.unix_path ? " socket " : "",
 	    pcfg.unix_path ? pcfg.unix_path : "", pcfg.tcp ? " tcp port " : " ",
@@ -223,8 +277,12 @@ main(int argc, char **argv)
 	if (r < 0)
 		log_error(&c.log, "event loop: %s", strerror(-r));
 	agent_shutdown(agent, 15000);
+	/* The last events (stopped, exited) to the manager, briefly. */
+	if (uplink)
+		uplink_flush(uplink, 2000);
 	rc = r < 0;
 out:
+	uplink = uplink_free(uplink);
 	api = api_free(api);
 	agent = agent_free(agent);
 	if (c.loop)
@@ -233,5 +291,6 @@ out:
 	if (c.sigfd >= 0)
 		close(c.sigfd);
 	free(token);
+	free(mtoken);
 	return rc;
 }
