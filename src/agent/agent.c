@@ -93,6 +93,7 @@ struct vm {
 	struct migrate_req mig;
 	enum vm_state mig_prev;
 	uint64_t mig_started_ns, mig_poll_ns;
+	uint64_t mig_done_ns; /* when QEMU first said completed */
 	bool mig_cancel_sent;
 	json_t *mig_result; /* the last outgoing migration, owned */
 };
@@ -686,6 +687,18 @@ mig_check(struct vm *vm)
 	}
 	if (!migrate_status_final(st.status))
 		return;
+	/* QEMU announces "completed" a moment before its migration thread
+	 * has written the figures: ask again shortly (for at most 1 s). */
+	if (strcmp(st.status, "completed") == 0 && st.total_ms == 0) {
+		uint64_t now = mono_ns();
+
+		if (!vm->mig_done_ns)
+			vm->mig_done_ns = now;
+		if (now - vm->mig_done_ns < NS_PER_S) {
+			vm->mig_poll_ns = now + 10 * NS_PER_MS;
+			return;
+		}
+	}
 	if (strcmp(st.status, "completed") == 0)
 		mig_completed(vm, &st);
 	else if (st.error[0])
@@ -1386,6 +1399,7 @@ agent_vm_migrate_opts(struct agent *a, const char *name,
 	vm->mig_started_ns = mono_ns();
 	vm->mig_poll_ns = vm->mig_started_ns + MIG_POLL_NS;
 	vm->mig_cancel_sent = false;
+	vm->mig_done_ns = 0;
 	vm->state = VM_MIGRATING;
 	json_decref(vm->mig_result);
 	vm->mig_result = NULL;

@@ -143,11 +143,11 @@ migrate() {
 	check $? "$label: the source VM is migrated"
 	ev=$(api "$T/$src.sock" GET "/v1/events?since=0&max=1024" | grep -o "\"vm\":\"$vm\",\"type\":\"migrated\",\"data\":{[^}]*}")
 	diag "$label: $ev"
-	printf '%s' "$ev" | grep -q '"total_ms":[0-9]' &&
+	printf '%s' "$ev" | grep -q '"total_ms":[1-9]' &&
 		printf '%s' "$ev" | grep -q '"downtime_ms":[0-9]' &&
 		printf '%s' "$ev" | grep -q '"transferred_mib":[0-9]' &&
 		printf '%s' "$ev" | grep -q "\"target\":\"$uri\""
-	check $? "$label: event migrated with total_ms, downtime_ms, transferred_mib, target"
+	check $? "$label: event migrated with total_ms (> 0), downtime_ms, transferred_mib, target"
 	wait_for "$T/$dst.sock" "$vm" state running 10
 	check $? "$label: the target VM is running"
 	wait_event "$T/$dst.sock" "\"vm\":\"$vm\",\"type\":\"started\",\"data\":{[^}]*\"migrated\":true" 5 >/dev/null
