@@ -496,10 +496,19 @@ main(int argc, char **argv)
 	}
 	pthread_mutex_unlock(&m.mu);
 
+	/* A VM still running at SIGTERM: its last events reach the manager
+	 * before the agent exits. */
+	is_int(agent_call(sock, "POST", "/v1/vms",
+		   "{\"name\":\"u2\",\"vcpus\":1,\"memory_mib\":128,"
+		   "\"stop_timeout_ms\":0}"),
+	    201, "create VM u2");
+	wait_event("u2", "started", 10);
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "vmgrd exits 0 on SIGTERM");
+	ok(find_event("u2", "stopped"),
+	    "u2's stopped event was delivered before the agent exited");
 	if (tap_state.failed) {
 		char cmd[400];
 
