@@ -212,6 +212,21 @@ after=$(counters "$T/b/vms/m/console.log" | tail -n 1)
 [ "${after:-0}" -gt "${before:-0}" ]
 check $? "its counter goes on ($before -> $after)"
 
+# A migration that cannot finish in its time (1 MiB/s, 1 s) is cancelled:
+# the guest stays where it is, the target's incoming QEMU fails.
+out=$(api "$T/a.sock" POST /v1/vms "$(spec m ',"incoming":true')")
+uri=$(field "$out" incoming_uri)
+api "$T/b.sock" POST /v1/vms/m/migrate "{\"uri\":\"$uri\",\"max_bandwidth_mibps\":1,\"timeout_ms\":1000}" >/dev/null
+[ "$(code)" = 202 ]
+check $? "migrate m at 1 MiB/s with a 1 s timeout: 202"
+out=$(wait_event "$T/b.sock" '"type":"migrate-failed","data":{"reason":"timed out' 20)
+check $? "event migrate-failed: timed out"
+wait_for "$T/b.sock" m state running 5
+check $? "m is running on b after the cancelled migration"
+wait_for "$T/a.sock" m state failed 10
+check $? "the abandoned incoming VM on a is failed"
+api "$T/a.sock" DELETE /v1/vms/m >/dev/null
+
 # A broken incoming stream: QEMU exits 1, the incoming VM fails with its reason.
 out=$(api "$T/a.sock" POST /v1/vms "$(spec f ',"incoming":true')")
 uri=$(field "$out" incoming_uri)
