@@ -5,6 +5,7 @@
 #include "agent/cgroup.h"
 #include "agent/console.h"
 #include "agent/cpupolicy.h"
+#include "agent/migrate.h"
 #include "agent/qemu.h"
 #include "agent/qmp.h"
 #include "core/clock.h"
@@ -30,6 +31,8 @@
 #define QMP_TIMEOUT_MS 5000
 #define QUIT_GRACE_NS (2 * NS_PER_S)
 #define STABLE_RUN_NS (60 * NS_PER_S) /* a run this long resets backoff */
+#define MIG_POLL_NS (250 * NS_PER_MS) /* query-migrate besides the events */
+#define MAX_PORT_TRIES 64 /* migrate-incoming attempts per incoming VM */
 
 enum vm_state {
 	VM_STARTING,
@@ -40,6 +43,9 @@ enum vm_state {
 	VM_FAILED,
 	VM_PANICKED,
 	VM_RESTARTING,
+	VM_INCOMING, /* waiting for a live migration's state */
+	VM_MIGRATING, /* running (or paused) and migrating out */
+	VM_MIGRATED, /* migrated out; QEMU quit; only deletable */
 };
 
 static const char *const state_names[] = {
@@ -51,6 +57,9 @@ static const char *const state_names[] = {
 	[VM_FAILED] = "failed",
 	[VM_PANICKED] = "panicked",
 	[VM_RESTARTING] = "restarting",
+	[VM_INCOMING] = "incoming",
+	[VM_MIGRATING] = "migrating",
+	[VM_MIGRATED] = "migrated",
 };
 
 struct vm {
@@ -76,6 +85,17 @@ struct vm {
 	uint32_t restarts, backoff_ms;
 	uint64_t restart_at_ns;
 	char last_error[256];
+	/* Live migration in: this run's QEMU waits (-incoming defer) for the
+	 * guest's state on incoming_uri; migrated_in once it came. */
+	bool incoming, migrated_in;
+	char incoming_uri[160];
+	/* Out: to mig.uri; back to mig_prev if it fails. */
+	struct migrate_req mig;
+	enum vm_state mig_prev;
+	uint64_t mig_started_ns, mig_poll_ns;
+	uint64_t mig_done_ns; /* when QEMU first said completed */
+	bool mig_cancel_sent;
+	json_t *mig_result; /* the last outgoing migration, owned */
 };
 
 struct subscriber {
@@ -104,6 +124,9 @@ struct agent {
 	uint64_t seq;
 	uint32_t host_cpus;
 	uint64_t host_mem_mib;
+	char *migrate_address;
+	uint16_t port_lo, port_hi;
+	uint32_t port_next; /* where the next incoming VM starts looking */
 };
 
 static uint64_t
@@ -174,6 +197,11 @@ on_console_line(void *ud, const char *line)
 	uint64_t now = mono_ns();
 
 	if (strncmp(line, "vmgr-heartbeat ", 15) == 0) {
+		if (!vm->booted && vm->migrated_in) {
+			/* It booted on the source: its boot marker is gone. */
+			vm->booted = true;
+			vm->booted_ns = now;
+		}
 		vm->beats++;
 		vm->last_beat_ns = now;
 		if (vm->beat_lost) {
@@ -236,6 +264,8 @@ on_console(struct loop_watch *w, uint32_t revents)
 }
 
 static void unconfine(struct vm *vm);
+static void mig_check(struct vm *vm);
+static void incoming_done(struct vm *vm);
 
 static void
 qmp_event(void *ud, const struct qmp_msg *m)
@@ -252,7 +282,9 @@ qmp_event(void *ud, const struct qmp_msg *m)
 		}
 	} else if (strcmp(m->event, "RESUME") == 0) {
 		json_decref(data);
-		if (vm->state == VM_PAUSED) {
+		if (vm->state == VM_INCOMING) {
+			incoming_done(vm); /* the migrated guest runs here */
+		} else if (vm->state == VM_PAUSED) {
 			vm->state = VM_RUNNING;
 			vm->last_beat_ns = mono_ns();
 			emit(a, vm, "resumed", NULL);
@@ -273,6 +305,20 @@ qmp_event(void *ud, const struct qmp_msg *m)
 		}
 	} else if (strcmp(m->event, "WATCHDOG") == 0) {
 		emit(a, vm, "watchdog", data);
+	} else if (strcmp(m->event, "MIGRATION") == 0) {
+		const char *st =
+		    json_string_value(json_object_get(data, "status"));
+
+		/* Final states only; query-migrate has the figures. An incoming
+		 * VM whose source was paused completes without RESUME. */
+		if (st && migrate_status_final(st)) {
+			if (vm->state == VM_MIGRATING)
+				mig_check(vm);
+			else if (vm->state == VM_INCOMING &&
+			    strcmp(st, "completed") == 0)
+				incoming_done(vm);
+		}
+		json_decref(data);
 	} else {
 		json_decref(data);
 	}
@@ -301,6 +347,7 @@ on_qmp(struct loop_watch *w, uint32_t revents)
 }
 
 static void vm_start_later(struct vm *vm, const char *why);
+static void qemu_error(struct vm *vm, char *out, size_t n);
 
 /* QEMU is gone: reap, release, decide about a restart. */
 static void
@@ -336,11 +383,35 @@ on_exit_status(struct vm *vm, int status)
 	vm->n_tids = 0;
 	vm->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	vm->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	if (vm->state == VM_MIGRATING) {
+		vm->state = vm->mig_prev;
+		emit(a, vm, "migrate-failed",
+		    json_pack("{s:s, s:s}", "reason",
+			"QEMU exited during the migration", "target",
+			vm->mig.uri));
+	}
 	if (vm->exit_signal)
 		data = json_pack("{s:i}", "signal", vm->exit_signal);
 	else
 		data = json_pack("{s:i}", "status", vm->exit_status);
 	emit(a, vm, "exited", data);
+	if (vm->state == VM_MIGRATED)
+		return; /* the guest lives on elsewhere */
+	if (vm->state == VM_INCOMING && !vm->want_stop) {
+		char why[200];
+
+		/* QEMU exits with status 1 and says why on stderr. */
+		qemu_error(vm, why, sizeof(why));
+		vm->incoming = false;
+		vm->state = VM_FAILED;
+		snprintf(vm->last_error, sizeof(vm->last_error),
+		    "incoming migration: %s",
+		    why[0] ? why : "QEMU exited before the state arrived");
+		emit(a, vm, "failed",
+		    json_pack("{s:s, s:s}", "reason", vm->last_error, "uri",
+			vm->incoming_uri));
+		return;
+	}
 	failure = vm->exit_signal || vm->exit_status != 0 || vm->panicked;
 	if (vm->want_stop || vm->spec.restart == SPEC_RESTART_NEVER ||
 	    (vm->spec.restart == SPEC_RESTART_ON_FAILURE && !failure)) {
@@ -506,6 +577,149 @@ kill_now(struct vm *vm)
 	on_exit_status(vm, status);
 }
 
+/* The migrated guest runs (or is paused, as it was on the source) here. */
+static void
+incoming_done(struct vm *vm)
+{
+	struct agent *a = vm->a;
+	json_t *st = NULL, *data;
+	struct diag d = { 0 };
+	bool running = true;
+
+	if (qmp_execute(
+		vm->qmp, "query-status", NULL, QMP_TIMEOUT_MS, &st, &d) == 0)
+		running = json_is_true(json_object_get(st, "running"));
+	json_decref(st);
+	vm->incoming = false;
+	vm->migrated_in = true;
+	vm->state = running ? VM_RUNNING : VM_PAUSED;
+	vm->last_beat_ns = mono_ns();
+	data = json_pack("{s:i, s:s, s:b}", "pid", (int)vm->pid, "accel",
+	    accel_name(a->qopts.accel), "migrated", 1);
+	if (data && !running)
+		json_object_set_new(data, "paused", json_true());
+	emit(a, vm, "started", data);
+}
+
+/* The state a VM goes back to when its outgoing migration ends without
+ * moving it: what QEMU says (it resumes a guest it had stopped). */
+static enum vm_state
+live_state(struct vm *vm)
+{
+	json_t *st = NULL;
+	struct diag d = { 0 };
+	enum vm_state s = vm->mig_prev;
+
+	if (vm->qmp &&
+	    qmp_execute(
+		vm->qmp, "query-status", NULL, QMP_TIMEOUT_MS, &st, &d) == 0)
+		s = json_is_true(json_object_get(st, "running")) ? VM_RUNNING
+								 : VM_PAUSED;
+	json_decref(st);
+	return s;
+}
+
+static void
+mig_failed(struct vm *vm, const char *reason)
+{
+	vm->state = live_state(vm);
+	vm->last_beat_ns = mono_ns();
+	json_decref(vm->mig_result);
+	vm->mig_result =
+	    json_pack("{s:s, s:s}", "target", vm->mig.uri, "failed", reason);
+	snprintf(vm->last_error, sizeof(vm->last_error), "migration to %s: %s",
+	    vm->mig.uri, reason);
+	emit(vm->a, vm, "migrate-failed",
+	    json_pack("{s:s, s:s}", "reason", reason, "target", vm->mig.uri));
+}
+
+static void
+mig_completed(struct vm *vm, const struct migrate_stats *st)
+{
+	struct diag d = { 0 };
+	json_decref(vm->mig_result);
+	vm->mig_result = json_pack("{s:I, s:I, s:I, s:I, s:s}", "total_ms",
+	    (json_int_t)st->total_ms, "downtime_ms",
+	    (json_int_t)st->downtime_ms, "transferred_mib",
+	    (json_int_t)((st->transferred_bytes + (1u << 19)) >> 20),
+	    "transferred_bytes", (json_int_t)st->transferred_bytes, "target",
+	    vm->mig.uri);
+	vm->state = VM_MIGRATED;
+	emit(vm->a, vm, "migrated",
+	    vm->mig_result ? json_deep_copy(vm->mig_result) : NULL);
+	/* The guest runs on the target: this QEMU only holds a stale copy. */
+	vm->want_stop = true;
+	unconfine(vm);
+	if (vm->qmp &&
+	    qmp_execute(vm->qmp, "quit", NULL, 1000, NULL, &d) == 0) {
+		vm->stop_phase = 2;
+		vm->stop_deadline_ns = mono_ns() + QUIT_GRACE_NS;
+	} else if (vm_live(vm)) {
+		vm->stop_phase = 3;
+		vm->stop_deadline_ns = UINT64_MAX;
+		kill(vm->pid, SIGKILL);
+	}
+}
+
+/* Asks QEMU how the outgoing migration goes and acts on a final state. */
+static void
+mig_check(struct vm *vm)
+{
+	struct migrate_stats st;
+	struct diag d = { 0 };
+	json_t *ret = NULL;
+	int r;
+
+	if (vm->state != VM_MIGRATING || !vm->qmp)
+		return;
+	vm->mig_poll_ns = mono_ns() + MIG_POLL_NS;
+	r = qmp_execute(
+	    vm->qmp, "query-migrate", NULL, QMP_TIMEOUT_MS, &ret, &d);
+	if (r < 0)
+		return; /* QMP trouble: the pidfd or the next poll tells */
+	r = migrate_stats_from_json(ret, &st, &d);
+	json_decref(ret);
+	if (r < 0) {
+		qmp_execute(vm->qmp, "migrate_cancel", NULL, QMP_TIMEOUT_MS,
+		    NULL, NULL);
+		mig_failed(vm, d.msg);
+		return;
+	}
+	if (!migrate_status_final(st.status))
+		return;
+	/* QEMU announces "completed" a moment before its migration thread
+	 * has written the figures: ask again shortly (for at most 1 s). */
+	if (strcmp(st.status, "completed") == 0 && st.total_ms == 0) {
+		uint64_t now = mono_ns();
+
+		if (!vm->mig_done_ns)
+			vm->mig_done_ns = now;
+		if (now - vm->mig_done_ns < NS_PER_S) {
+			vm->mig_poll_ns = now + 10 * NS_PER_MS;
+			return;
+		}
+	}
+	if (strcmp(st.status, "completed") == 0)
+		mig_completed(vm, &st);
+	else if (st.error[0])
+		mig_failed(vm, st.error);
+	else if (vm->mig_cancel_sent)
+		mig_failed(vm, "timed out: cancelled");
+	else
+		mig_failed(vm, st.status);
+}
+
+/* Cancels an outgoing migration at once (a stop request); the VM keeps
+ * running here. */
+static void
+mig_cancel(struct vm *vm, const char *reason)
+{
+	if (vm->qmp)
+		qmp_execute(vm->qmp, "migrate_cancel", NULL, QMP_TIMEOUT_MS,
+		    NULL, NULL);
+	mig_failed(vm, reason);
+}
+
 static int
 read_vcpus(struct vm *vm, struct diag *d)
 {
@@ -539,6 +753,75 @@ read_vcpus(struct vm *vm, struct diag *d)
 	return 0;
 }
 
+static bool
+port_taken(const struct agent *a, const char *uri)
+{
+	for (uint32_t i = 0; i < a->n_vms; i++)
+		if (a->vms[i]->incoming &&
+		    strcmp(a->vms[i]->incoming_uri, uri) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Makes the paused incoming QEMU listen for the migration stream: MIGRATION
+ * events on, then migrate-incoming on the first port of the range that it
+ * can bind (another program or agent may hold one: QEMU refuses, the next
+ * is tried). Sets vm->incoming_uri.
+ */
+static int
+incoming_listen(struct vm *vm, struct diag *d)
+{
+	struct agent *a = vm->a;
+	uint32_t span = (uint32_t)(a->port_hi - a->port_lo) + 1, tries = 0;
+	bool v6 = strchr(a->migrate_address, ':') != NULL;
+	char last[200] = "";
+	json_t *args;
+	int r;
+
+	args = json_pack("{s:[{s:s, s:b}]}", "capabilities", "capability",
+	    "events", "state", 1);
+	if (!args)
+		return -ENOMEM;
+	r = qmp_execute(
+	    vm->qmp, "migrate-set-capabilities", args, QMP_TIMEOUT_MS, NULL, d);
+	json_decref(args);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < span && tries < MAX_PORT_TRIES; i++) {
+		uint32_t off = (a->port_next + i) % span;
+		char uri[sizeof(vm->incoming_uri)];
+
+		snprintf(uri, sizeof(uri), "tcp:%s%s%s:%u", v6 ? "[" : "",
+		    a->migrate_address, v6 ? "]" : "",
+		    (unsigned)(a->port_lo + off));
+		if (port_taken(a, uri))
+			continue;
+		tries++;
+		args = json_pack("{s:s}", "uri", uri);
+		if (!args)
+			return -ENOMEM;
+		r = qmp_execute(
+		    vm->qmp, "migrate-incoming", args, QMP_TIMEOUT_MS, NULL, d);
+		json_decref(args);
+		if (r == 0) {
+			snprintf(vm->incoming_uri, sizeof(vm->incoming_uri),
+			    "%s", uri);
+			a->port_next = (off + 1) % span;
+			return 0;
+		}
+		if (r != -EREMOTEIO)
+			return r;
+		snprintf(last, sizeof(last), "%s", d->msg);
+	}
+	diag_set(d,
+	    "incoming: no port of %u-%u on %s could listen (%u tried; "
+	    "last: %s)",
+	    (unsigned)a->port_lo, (unsigned)a->port_hi, a->migrate_address,
+	    tries, last[0] ? last : "all in use by this agent");
+	return -EADDRINUSE;
+}
+
 /* Starts QEMU for vm->spec. On failure everything it made is undone. */
 static int
 vm_start(struct vm *vm, struct diag *d)
@@ -546,6 +829,7 @@ vm_start(struct vm *vm, struct diag *d)
 	struct agent *a = vm->a;
 	struct qemu_args args = { 0 };
 	struct qemu_launch l = { 0 };
+	struct qemu_opts qo = a->qopts;
 	const char *procs[3];
 	char path[1100];
 	int lfd = -1, sv[2] = { -1, -1 }, errfd = -1, qfd, keep[2], r;
@@ -591,7 +875,8 @@ vm_start(struct vm *vm, struct diag *d)
 		diag_set(d, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	r = qemu_argv_build(&vm->spec, &a->qopts, lfd, sv[1], &args);
+	qo.incoming = vm->incoming;
+	r = qemu_argv_build(&vm->spec, &qo, lfd, sv[1], &args);
 	if (r < 0)
 		goto fail;
 	keep[0] = lfd;
@@ -664,6 +949,16 @@ vm_start(struct vm *vm, struct diag *d)
 	    (r = loop_add(a->loop, &vm->w_con)) < 0) {
 		diag_set(d, "epoll: %s", strerror(-r));
 		goto fail_live;
+	}
+	if (vm->incoming) {
+		r = incoming_listen(vm, d);
+		if (r < 0)
+			goto fail_live;
+		vm->state = VM_INCOMING;
+		emit(a, vm, "incoming",
+		    json_pack("{s:i, s:s}", "pid", (int)vm->pid, "uri",
+			vm->incoming_uri));
+		return 0;
 	}
 	r = qmp_execute(vm->qmp, "cont", NULL, QMP_TIMEOUT_MS, NULL, d);
 	if (r < 0)
@@ -745,6 +1040,17 @@ tick(struct loop_tick *t)
 
 			if (qmp_dispatch(vm->qmp, &d) == -EPROTO)
 				drop_qmp(vm);
+		}
+		if (vm->state == VM_MIGRATING && vm->qmp &&
+		    now >= vm->mig_poll_ns) {
+			if (!vm->mig_cancel_sent &&
+			    now - vm->mig_started_ns >
+				(uint64_t)vm->mig.timeout_ms * NS_PER_MS) {
+				vm->mig_cancel_sent = true;
+				qmp_execute(vm->qmp, "migrate_cancel", NULL,
+				    QMP_TIMEOUT_MS, NULL, NULL);
+			}
+			mig_check(vm);
 		}
 		if (vm->state == VM_RESTARTING && now >= vm->restart_at_ns) {
 			vm_start_later(vm, "restart");
@@ -875,6 +1181,7 @@ agent_vm_create(struct agent *a, const struct spec *s, struct diag *d)
 		return -ENOMEM;
 	vm->a = a;
 	vm->pidfd = vm->con_fd = -1;
+	vm->incoming = s->incoming;
 	r = spec_copy(&vm->spec, s);
 	if (r < 0) {
 		free(vm);
@@ -991,6 +1298,8 @@ agent_vm_stop(struct agent *a, const char *name, struct diag *d)
 		    state_names[vm->state]);
 		return -EINVAL;
 	}
+	if (vm->state == VM_MIGRATING)
+		mig_cancel(vm, "cancelled by a stop request");
 	vm->want_stop = true;
 	if (vm->stop_phase)
 		return 0; /* already on its way */
@@ -1032,6 +1341,88 @@ agent_vm_kill(struct agent *a, const char *name, struct diag *d)
 	return 0;
 }
 
+int
+agent_vm_migrate_opts(struct agent *a, const char *name,
+    const struct migrate_req *m, struct diag *d)
+{
+	struct vm *vm;
+	json_t *args;
+	int r = lookup(a, name, &vm, d);
+
+	if (r < 0)
+		return r;
+	if ((r = migrate_uri_check(m->uri, d)) < 0)
+		return r;
+	if ((vm->state != VM_RUNNING && vm->state != VM_PAUSED) || !vm->qmp) {
+		diag_set(d,
+		    "VM '%s' is %s: only a running or paused VM migrates", name,
+		    state_names[vm->state]);
+		return -EINVAL;
+	}
+	args = json_pack("{s:[{s:s, s:b}]}", "capabilities", "capability",
+	    "events", "state", 1);
+	if (!args)
+		return -ENOMEM;
+	r = qmp_execute(
+	    vm->qmp, "migrate-set-capabilities", args, QMP_TIMEOUT_MS, NULL, d);
+	json_decref(args);
+	if (r < 0)
+		return r;
+	args = json_pack("{s:I}", "downtime-limit",
+	    (json_int_t)(m->max_downtime_ms ? m->max_downtime_ms
+					    : MIGRATE_DEFAULT_DOWNTIME_MS));
+	if (args && m->max_bandwidth_mibps)
+		json_object_set_new(args, "max-bandwidth",
+		    json_integer((json_int_t)m->max_bandwidth_mibps << 20));
+	if (!args)
+		return -ENOMEM;
+	r = qmp_execute(
+	    vm->qmp, "migrate-set-parameters", args, QMP_TIMEOUT_MS, NULL, d);
+	json_decref(args);
+	if (r < 0)
+		return r;
+	/* QEMU connects and streams in its own thread; the MIGRATION
+	 * events and query-migrate in the tick follow it. */
+	args = json_pack("{s:s}", "uri", m->uri);
+	if (!args)
+		return -ENOMEM;
+	r = qmp_execute(vm->qmp, "migrate", args, QMP_TIMEOUT_MS, NULL, d);
+	json_decref(args);
+	if (r < 0) {
+		diag_prefix(d, "migrate");
+		return r;
+	}
+	vm->mig = *m;
+	if (!vm->mig.timeout_ms)
+		vm->mig.timeout_ms = MIGRATE_DEFAULT_TIMEOUT_MS;
+	vm->mig_prev = vm->state;
+	vm->mig_started_ns = mono_ns();
+	vm->mig_poll_ns = vm->mig_started_ns + MIG_POLL_NS;
+	vm->mig_cancel_sent = false;
+	vm->mig_done_ns = 0;
+	vm->state = VM_MIGRATING;
+	json_decref(vm->mig_result);
+	vm->mig_result = NULL;
+	emit(a, vm, "migrating",
+	    json_pack("{s:s, s:I}", "target", m->uri, "max_downtime_ms",
+		(json_int_t)(m->max_downtime_ms
+			? m->max_downtime_ms
+			: MIGRATE_DEFAULT_DOWNTIME_MS)));
+	return 0;
+}
+
+int
+agent_vm_migrate(
+    struct agent *a, const char *name, const char *uri, struct diag *d)
+{
+	struct migrate_req m;
+	int r = migrate_req_init(&m, uri, d);
+
+	if (r < 0)
+		return r;
+	return agent_vm_migrate_opts(a, name, &m, d);
+}
+
 static void
 remove_dir(const char *dir)
 {
@@ -1059,6 +1450,7 @@ vm_free(struct vm *vm)
 {
 	kill_now(vm);
 	spec_done(&vm->spec);
+	json_decref(vm->mig_result);
 	free(vm);
 }
 
@@ -1132,7 +1524,20 @@ agent_vm_show(struct agent *a, const char *name, json_t **ret)
 	    o, "console_bytes", json_integer((json_int_t)vm->con.total));
 	json_object_set_new(
 	    o, "accel", json_string(accel_name(a->qopts.accel)));
-	if (vm->booted)
+	if (vm->incoming_uri[0])
+		json_object_set_new(
+		    o, "incoming_uri", json_string(vm->incoming_uri));
+	if (vm->migrated_in)
+		json_object_set_new(o, "migrated_in", json_true());
+	if (vm->state == VM_MIGRATING)
+		json_object_set_new(o, "migration",
+		    json_pack("{s:s, s:I}", "target", vm->mig.uri, "elapsed_ms",
+			(json_int_t)((mono_ns() - vm->mig_started_ns) /
+			    NS_PER_MS)));
+	else if (vm->mig_result)
+		json_object_set_new(
+		    o, "migration", json_deep_copy(vm->mig_result));
+	if (vm->booted && !vm->migrated_in)
 		json_object_set_new(o, "boot_ms",
 		    json_integer((json_int_t)((vm->booted_ns - vm->started_ns) /
 			NS_PER_MS)));
@@ -1290,15 +1695,39 @@ agent_new(const struct agent_config *cfg, struct loop *loop, struct agent **ret,
 	a->default_initrd =
 	    cfg->default_initrd ? mem_strdup(cfg->default_initrd) : NULL;
 	a->max_vms = cfg->max_vms ? cfg->max_vms : 64;
+	a->migrate_address = mem_strdup(
+	    cfg->migrate_address ? cfg->migrate_address : "127.0.0.1");
+	a->port_lo = cfg->migrate_port_min ? cfg->migrate_port_min : 49152;
+	a->port_hi = cfg->migrate_port_max ? cfg->migrate_port_max
+	    : a->port_lo > 65535 - 63	   ? 65535
+					   : (uint16_t)(a->port_lo + 63);
 	a->overhead_mib = cfg->overhead_mib ? cfg->overhead_mib : 160;
 	a->rr.sysctl = "/proc/sys/kernel/sched_rr_timeslice_ms";
 	a->host_cpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
 	a->host_mem_mib = (uint64_t)sysconf(_SC_PHYS_PAGES) *
 		(uint64_t)sysconf(_SC_PAGESIZE) >>
 	    20;
-	if (!a->state_dir || !a->qemu) {
+	if (!a->state_dir || !a->qemu || !a->migrate_address) {
 		agent_free(a);
 		return -ENOMEM;
+	}
+	if (a->port_hi < a->port_lo) {
+		diag_set(d, "migration ports: %u-%u is not a range",
+		    (unsigned)a->port_lo, (unsigned)a->port_hi);
+		agent_free(a);
+		return -EINVAL;
+	}
+	for (const char *c = a->migrate_address; *c || c == a->migrate_address;
+	     c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			(*c >= '0' && *c <= '9') || strchr("-.:", *c))) {
+			diag_set(d,
+			    "migration address: '%s' is not an address or "
+			    "host name",
+			    a->migrate_address);
+			agent_free(a);
+			return -EINVAL;
+		}
 	}
 	if (cfg->qemu_user) {
 		struct passwd *pw = getpwnam(cfg->qemu_user);
@@ -1399,6 +1828,7 @@ agent_free(struct agent *a)
 	free(a->qemu);
 	free(a->default_kernel);
 	free(a->default_initrd);
+	free(a->migrate_address);
 	free(a);
 	return NULL;
 }

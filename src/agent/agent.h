@@ -3,6 +3,7 @@
 #define AGENT_AGENT_H
 
 #include "agent/loop.h"
+#include "agent/migrate.h"
 #include "agent/spec.h"
 #include "core/diag.h"
 #include "core/log.h"
@@ -25,14 +26,25 @@ struct agent_config {
 	uint32_t rt_budget_pct; /* 0: 90; share of each period RT vCPUs get */
 	uint32_t overhead_mib; /* 0: 160; QEMU's own memory in the limit */
 	const struct log *log; /* borrowed; NULL: silent */
+	/* Incoming migrations listen on this address (IPv4, IPv6 or a host
+	 * name the sources can reach; NULL: "127.0.0.1") and on the first
+	 * free port of [migrate_port_min, migrate_port_max] (0: 49152 and
+	 * min + 63). */
+	const char *migrate_address;
+	uint16_t migrate_port_min, migrate_port_max;
 };
 
 /*
  * One thing that happened to a VM. `type` is one of: created, started,
  * booted, heartbeat-lost, heartbeat-back, paused, resumed, powerdown,
  * shutdown, panicked, watchdog, exited, restarting, stopped, failed,
- * deleted, error. `data` (may be NULL) carries details, e.g. exited:
- * {"status":0} or {"signal":9}. Everything is borrowed for the callback.
+ * deleted, error; and for live migration incoming (the target listens:
+ * {"uri","pid"}), started with {"migrated":true} (the state arrived),
+ * migrating ({"target","max_downtime_ms"}), migrated ({"total_ms",
+ * "downtime_ms","transferred_mib","target"}) and migrate-failed
+ * ({"reason","target"}). `data` (may be NULL) carries details, e.g.
+ * exited: {"status":0} or {"signal":9}. Everything is borrowed for the
+ * callback.
  */
 struct agent_event {
 	uint64_t seq; /* 1, 2, ... per agent */
@@ -80,6 +92,15 @@ const char *agent_accel(const struct agent *a, const char **ret_why);
  * call returns once the guest executes (boot continues asynchronously:
  * event "booted"). On failure d names the field or step; nothing is left
  * behind. The spec is copied.
+ *
+ * With s->incoming the VM is the target of a live migration: QEMU starts
+ * with "-incoming defer", its vCPUs placed and scheduled, and listens on
+ * the agent's migration address and the first free port of its range
+ * (-EADDRINUSE when none is); the VM is in state "incoming" with its
+ * "incoming_uri" in agent_vm_show until the state has arrived (event
+ * "started" with {"migrated":true}, state running, or paused if it was
+ * paused on the source). A failed incoming migration makes QEMU exit:
+ * event "failed" with QEMU's reason, never restarted.
  */
 int agent_vm_create(struct agent *a, const struct spec *s, struct diag *d);
 
@@ -98,6 +119,26 @@ int agent_vm_stop(struct agent *a, const char *name, struct diag *d);
 
 /* SIGKILL now; not restarted. 0, -ENOENT, -EINVAL when not running. */
 int agent_vm_kill(struct agent *a, const char *name, struct diag *d);
+
+/*
+ * Live-migrates a running or paused VM to uri ("tcp:HOST:PORT", the
+ * target's incoming_uri) with the defaults of migrate_req_init. Sets the
+ * MIGRATION events capability and the downtime limit, starts QMP migrate
+ * and returns at once (state "migrating", event "migrating"); the loop
+ * follows it. On completion event "migrated" with {"total_ms",
+ * "downtime_ms","transferred_mib","target"}, QEMU is quit and the VM is
+ * "migrated" (only deletable). On failure (target unreachable, refused,
+ * timeout, QEMU gone) event "migrate-failed" with {"reason","target"} and
+ * the VM keeps running (or paused) here. 0; -ENOENT; -EINVAL (bad uri or
+ * not running or paused: d says which); -EREMOTEIO when QEMU refused at
+ * once (d has its reason). A stop request during a migration cancels it.
+ */
+int agent_vm_migrate(
+    struct agent *a, const char *name, const char *uri, struct diag *d);
+
+/* The same with every option of a request (m borrowed, copied). */
+int agent_vm_migrate_opts(struct agent *a, const char *name,
+    const struct migrate_req *m, struct diag *d);
 
 /* Kills the VM if it runs (reaped before returning), removes its state
  * directory and forgets it. 0 or -ENOENT. */

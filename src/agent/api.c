@@ -1,6 +1,7 @@
 /* api.c - HTTP+JSON routes over libmicrohttpd in external-poll mode; the loop's thread. */
 #include "agent/api.h"
 
+#include "agent/migrate.h"
 #include "agent/spec.h"
 #include "core/clock.h"
 #include "core/mem.h"
@@ -104,6 +105,7 @@ create_status(int r)
 	case -EEXIST:
 	case -ENOSPC:
 	case -EBUSY:
+	case -EADDRINUSE:
 		return 409;
 	case -EINVAL:
 	case -ENOENT:
@@ -124,14 +126,44 @@ op_status(int r)
 		return 404;
 	case -EINVAL:
 		return 409;
+	case -EREMOTEIO:
+		return 502; /* QEMU refused */
 	default:
 		return 500;
 	}
 }
 
+/* POST /v1/vms/NAME/migrate: 202 and the VM (state migrating). */
+static int
+route_migrate(struct agent *a, const char *name, const char *body,
+    size_t body_len, json_t **ret)
+{
+	struct migrate_req m;
+	struct diag d = { 0 };
+	int r;
+
+	if (!body || body_len == 0)
+		return error(ret, 400,
+		    "(body): {\"uri\":\"tcp:HOST:PORT\"} is required");
+	r = migrate_req_parse(body, body_len, &m, &d);
+	if (r < 0) {
+		if (r == -EMSGSIZE)
+			return error(ret, 413, d.msg);
+		if (d.msg[0] >= '0' && d.msg[0] <= '9')
+			diag_prefix(&d, "(body)");
+		return error(ret, r == -ENOMEM ? 500 : 400, d.msg);
+	}
+	r = agent_vm_migrate_opts(a, name, &m, &d);
+	if (r < 0)
+		return error(
+		    ret, op_status(r), d.msg[0] ? d.msg : strerror(-r));
+	r = agent_vm_show(a, name, ret);
+	return r < 0 ? error(ret, 500, strerror(-r)) : 202;
+}
+
 static int
 route_vm(struct agent *a, const char *method, const char *name, const char *op,
-    json_t **ret)
+    const char *body, size_t body_len, json_t **ret)
 {
 	struct diag d = { 0 };
 	int r;
@@ -162,9 +194,11 @@ route_vm(struct agent *a, const char *method, const char *name, const char *op,
 		r = agent_vm_stop(a, name, &d);
 	else if (strcmp(op, "kill") == 0)
 		r = agent_vm_kill(a, name, &d);
+	else if (strcmp(op, "migrate") == 0)
+		return route_migrate(a, name, body, body_len, ret);
 	else
-		return error(
-		    ret, 404, "unknown operation (pause, resume, stop, kill)");
+		return error(ret, 404,
+		    "unknown operation (pause, resume, stop, kill, migrate)");
 	if (r < 0)
 		return error(
 		    ret, op_status(r), d.msg[0] ? d.msg : strerror(-r));
@@ -284,11 +318,11 @@ api_route(struct agent *a, const char *method, const char *url,
 	name[n] = '\0';
 	rest += n;
 	if (*rest == '\0')
-		return route_vm(a, method, name, NULL, ret);
+		return route_vm(a, method, name, NULL, body, body_len, ret);
 	rest++;
 	if (!*rest || strchr(rest, '/'))
 		return error(ret, 404, "no such route");
-	return route_vm(a, method, name, rest, ret);
+	return route_vm(a, method, name, rest, body, body_len, ret);
 }
 
 static enum MHD_Result

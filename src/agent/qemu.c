@@ -85,7 +85,12 @@ qemu_argv_build(const struct spec *s, const struct qemu_opts *o, int qmp_fd,
 	r |= add(&a, "-no-user-config");
 	r |= add(&a, "-display");
 	r |= add(&a, "none");
-	r |= add(&a, "-S");
+	if (o->incoming) {
+		r |= add(&a, "-incoming");
+		r |= add(&a, "defer");
+	} else {
+		r |= add(&a, "-S");
+	}
 	r |= add(&a, "-chardev");
 	r |= add(&a, "socket,id=qmp,fd=%d,server=on,wait=off", qmp_fd);
 	r |= add(&a, "-mon");

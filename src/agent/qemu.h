@@ -20,13 +20,17 @@ struct qemu_opts {
 	enum accel_kind accel;
 	uint64_t tsc_khz; /* 0: unknown (microvm guests then calibrate) */
 	uint32_t tb_mib; /* TCG translation cache, bounds QEMU's memory */
+	bool incoming; /* -incoming defer instead of -S: the guest's state
+			  comes by live migration (QMP migrate-incoming) */
 };
 
 /*
  * Builds the command line: one VM with QMP on the listening socket qmp_fd
  * and the serial console on the connected socket con_fd (both inherited),
  * the seccomp sandbox on, paused at start (-S) so the agent can place and
- * schedule the vCPU threads before the first guest instruction, a pvpanic
+ * schedule the vCPU threads before the first guest instruction (with
+ * o->incoming: "-incoming defer" instead, and the vCPUs first run when the
+ * migrated state has arrived), a pvpanic
  * device with panic=pause, and the workload on the kernel command line
  * ("vmgr.workload=..."). 0 or -ENOMEM (ret empty).
  */

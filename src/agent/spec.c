@@ -269,7 +269,7 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 	static const char *const keys[] = { "name", "vcpus", "memory_mib",
 		"kernel", "initrd", "disk", "cmdline", "workload", "machine",
 		"cpu", "restart", "console_max_bytes", "heartbeat_timeout_ms",
-		"stop_timeout_ms", NULL };
+		"stop_timeout_ms", "incoming", NULL };
 	const json_t *x;
 	const char *name;
 	int64_t n;
@@ -355,6 +355,9 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 		 &s->heartbeat_timeout_ms, d)) < 0 ||
 	    (r = get_u32(v, "stop_timeout_ms", "", 0, 3600000,
 		 &s->stop_timeout_ms, d)) < 0)
+		return r;
+	r = jv_get_bool(v, "incoming", "", &s->incoming, d);
+	if (r < 0 && r != -ENOENT)
 		return r;
 	return 0;
 }
@@ -473,5 +476,7 @@ spec_to_json(const struct spec *s)
 	set_str(o, "cmdline", s->cmdline);
 	if (s->workload[0])
 		set_str(o, "workload", s->workload);
+	if (s->incoming)
+		json_object_set_new(o, "incoming", json_true());
 	return o;
 }

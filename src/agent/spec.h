@@ -61,6 +61,7 @@ struct spec {
 	uint64_t console_max_bytes;
 	uint32_t heartbeat_timeout_ms;
 	uint32_t stop_timeout_ms;
+	bool incoming; /* the target of a live migration: wait for the state */
 };
 
 /*

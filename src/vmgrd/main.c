@@ -2,6 +2,8 @@
 #include "agent/agent.h"
 #include "agent/api.h"
 #include "agent/loop.h"
+#include "agent/migrate.h"
+#include "agent/uplink.h"
 #include "core/log.h"
 #include "manager/api.h"
 #include "manager/manager.h"
@@ -46,7 +48,11 @@ usage(FILE *f)
 	    "    [--agent-socket PATH] [--agent-listen ADDR:PORT "
 	    "--agent-api-token-file F]\n"
 	    "    [--qemu BIN] [--qemu-user USER] [--accel auto|kvm|tcg] "
-	    "[--kernel F --initrd F]\n");
+	    "[--kernel F --initrd F]\n"
+	    "    [--migrate-address ADDR] [--migrate-ports LO-HI]\n"
+	    "  agent alone, joining a remote manager:\n"
+	    "    --manager URL --manager-token-file F --advertise URL "
+	    "[--host-name NAME]\n");
 }
 
 static void
@@ -87,6 +93,7 @@ struct opts {
 	const char *role, *state_dir, *socket, *listen, *token_file;
 	const char *agent_token_file, *agent_socket, *agent_listen;
 	const char *agent_api_token_file, *offer, *host_name, *preset;
+	const char *manager_url, *manager_token_file, *advertise;
 	uint32_t heartbeat_ms;
 	struct manager_config mcfg;
 	struct agent_config acfg;
@@ -209,6 +216,11 @@ main(int argc, char **argv)
 		{ "detector-params", required_argument, NULL, 'E' },
 		{ "heartbeat-ms", required_argument, NULL, 'H' },
 		{ "seed", required_argument, NULL, 'Z' },
+		{ "migrate-address", required_argument, NULL, 'M' },
+		{ "migrate-ports", required_argument, NULL, 'R' },
+		{ "manager", required_argument, NULL, 'm' },
+		{ "manager-token-file", required_argument, NULL, 'K' },
+		{ "advertise", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +233,9 @@ main(int argc, char **argv)
 	struct api *api = NULL;
 	struct manager *mgr = NULL;
 	struct mapi *mapi = NULL;
+	struct uplink_config ucfg = { .manager_url = NULL };
+	struct uplink *uplink = NULL;
+	char *mtoken = NULL, host[256];
 	struct diag d = { 0 };
 	enum log_level lvl = LOGL_INFO;
 	bool want_agent, want_manager;
@@ -307,6 +322,28 @@ main(int argc, char **argv)
 		case 'Z':
 			o.mcfg.eng.seed = strtoull(optarg, NULL, 10);
 			break;
+		case 'M':
+			o.acfg.migrate_address = optarg;
+			break;
+		case 'R':
+			if (migrate_ports_parse(optarg,
+				&o.acfg.migrate_port_min,
+				&o.acfg.migrate_port_max) < 0) {
+				fprintf(stderr,
+				    "vmgrd: --migrate-ports: expected LO-HI "
+				    "(1024-65535)\n");
+				return 2;
+			}
+			break;
+		case 'm':
+			o.manager_url = optarg;
+			break;
+		case 'K':
+			o.manager_token_file = optarg;
+			break;
+		case 'V':
+			o.advertise = optarg;
+			break;
 		case 'L':
 			if (log_level_parse(optarg, &lvl) < 0) {
 				fprintf(stderr,
@@ -338,7 +375,8 @@ main(int argc, char **argv)
 	}
 	snprintf(agent_dir, sizeof(agent_dir), "%s/agent", o.state_dir);
 	snprintf(agent_sock, sizeof(agent_sock), "%s/agent.sock", o.state_dir);
-	o.acfg.state_dir = agent_dir;
+	/* Alone, the agent keeps its VMs in the state directory itself. */
+	o.acfg.state_dir = want_manager ? agent_dir : o.state_dir;
 	o.acfg.log = &c.log;
 	pcfg.log = &c.log;
 	/* Alone, the agent takes the API flags; beside the manager it has its
@@ -433,6 +471,39 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.manager_url) {
+		/* This agent joins a manager elsewhere: registration and
+		 * heartbeats carrying its events (docs/agent.md). */
+		if (!want_agent || want_manager || !o.manager_token_file ||
+		    !o.advertise) {
+			log_error(&c.log,
+			    "--manager goes with --role agent, "
+			    "--manager-token-file and --advertise");
+			goto out;
+		}
+		mtoken = read_token(o.manager_token_file);
+		if (!mtoken) {
+			log_error(&c.log, "--manager-token-file %s: unreadable",
+			    o.manager_token_file);
+			goto out;
+		}
+		if (o.host_name)
+			snprintf(host, sizeof(host), "%s", o.host_name);
+		else if (gethostname(host, sizeof(host)) < 0 || !host[0])
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		ucfg.manager_url = o.manager_url;
+		ucfg.manager_token = mtoken;
+		ucfg.agent_token = pcfg.token;
+		ucfg.advertise_url = o.advertise;
+		ucfg.host_name = host;
+		ucfg.log = &c.log;
+		r = uplink_new(agent, c.loop, &ucfg, &uplink, &d);
+		if (r < 0) {
+			log_error(&c.log, "manager link: %s", d.msg);
+			goto out;
+		}
+	}
 	r = loop_run(c.loop);
 	if (r < 0)
 		log_error(&c.log, "event loop: %s", strerror(-r));
@@ -443,7 +514,12 @@ main(int argc, char **argv)
 	mgr = manager_free(mgr);
 	if (agent)
 		agent_shutdown(agent, 15000);
+	/* The last events (stopped, exited) to a remote manager, briefly. */
+	if (uplink)
+		uplink_flush(uplink, 2000);
 out:
+	uplink = uplink_free(uplink);
+	free(mtoken);
 	mapi_free(mapi);
 	manager_free(mgr);
 	api = api_free(api);
