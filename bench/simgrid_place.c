@@ -136,14 +136,18 @@ parse_u64(const char *s, uint64_t max, uint64_t *ret)
 	return true;
 }
 
-static double
-peak_rss_mib(void)
+/* Peak resident memory in MiB and CPU seconds (user + system) so far. */
+static void
+usage_now(double *ret_rss_mib, double *ret_cpu_s)
 {
 	struct rusage ru;
 
+	*ret_rss_mib = *ret_cpu_s = -1;
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return -1;
-	return (double)ru.ru_maxrss / 1024.0; /* ru_maxrss is in KiB */
+		return;
+	*ret_rss_mib = (double)ru.ru_maxrss / 1024.0; /* KiB */
+	*ret_cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 /* ---- the scheduler's own bookkeeping ---- */
@@ -455,7 +459,7 @@ main(int argc, char **argv)
 	int sg_argc = 0, r;
 	struct bench b;
 	struct diag d;
-	double t_setup, t_run;
+	double t_setup, t_run, rss_mib, cpu_s;
 	sg_actor_t sched;
 
 	memset(&b, 0, sizeof(b));
@@ -558,6 +562,7 @@ main(int argc, char **argv)
 
 	simgrid_run();
 	t_run = bench_now();
+	usage_now(&rss_mib, &cpu_s);
 
 	/* VMs that never leave are still running. */
 	for (uint32_t i = 0; i < b.w.n; i++)
@@ -565,13 +570,13 @@ main(int argc, char **argv)
 			sg_vm_destroy(b.run[i].vm);
 	printf("{\"bench\":\"simgrid_place\",\"case\":\"%s\","
 	       "\"metric\":\"wall_s\",\"value\":%.6g,\"placed\":%llu,"
-	       "\"refused\":%llu,\"peak_rss_mib\":%.1f,"
+	       "\"refused\":%llu,\"peak_rss_mib\":%.1f,\"cpu_s\":%.6g,"
 	       "\"too_big\":%llu,\"departed\":%llu,"
 	       "\"departures\":\"%s\",\"setup_s\":%.6g,\"run_s\":%.6g,"
 	       "\"place_s\":%.6g,\"sim_end_s\":%.17g,"
 	       "\"simgrid\":\"%d.%d.%d\"}\n",
 	    cas, t_run - b.t0, (unsigned long long)b.placed,
-	    (unsigned long long)b.refused, peak_rss_mib(),
+	    (unsigned long long)b.refused, rss_mib, cpu_s,
 	    (unsigned long long)b.too_big, (unsigned long long)b.departed,
 	    b.dep == DEP_HEAP ? "heap" : "actors", t_setup - b.t0,
 	    t_run - t_setup, b.place_s, simgrid_get_clock(),
