@@ -105,7 +105,8 @@ usage(FILE *f)
 }
 
 /* Exits with status 2 after a message about the command line. */
-static void die_usage(const char *fmt, ...) _printf_(1, 2);
+static void
+die_usage(const char *fmt, ...) _printf_(1, 2) __attribute__((noreturn));
 
 static void
 die_usage(const char *fmt, ...)
@@ -371,8 +372,15 @@ load_workload(struct bench *b, const char *path)
 	int r;
 
 	diag_clear(&d);
-	if (!path)
-		return workload_generate(&b->w, DEFAULT_VMS, DEFAULT_SEED);
+	if (!path) {
+		r = workload_generate(&b->w, DEFAULT_VMS, DEFAULT_SEED);
+		if (r < 0)
+			fprintf(stderr,
+			    "bench_simgrid_place: generating the "
+			    "default workload: %s\n",
+			    strerror(-r));
+		return r;
+	}
 	if (strcmp(path, "-") == 0) {
 		f = stdin;
 		path = "<stdin>";
