@@ -55,12 +55,14 @@ tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");   \
 	} while (0)
 
-/* Skips the whole program (TAP "1..0 # SKIP reason"); meson counts a skip. */
+/* Skips the whole program: TAP "1..0 # SKIP reason" and exit 0, which
+ * meson's TAP parser counts as a skip (an exit status of 77 would be an
+ * error under protocol 'tap' in meson 1.0). */
 static inline int
 tap_skip_all(const char *why)
 {
 	printf("1..0 # SKIP %s\n", why);
-	return 77;
+	return 0;
 }
 
 static inline void __attribute__((format(printf, 1, 2)))

@@ -17,11 +17,11 @@ diag() { echo "# $*"; }
 
 command -v qemu-system-x86_64 >/dev/null 2>&1 || {
 	echo "1..0 # SKIP qemu-system-x86_64 is not installed"
-	exit 77
+	exit 0
 }
 command -v curl >/dev/null 2>&1 || {
 	echo "1..0 # SKIP curl is not installed"
-	exit 77
+	exit 0
 }
 if ! qemu-system-x86_64 -M microvm -accel tcg -display none -nodefaults \
 	-S -no-user-config -qmp none -daemonize -pidfile /dev/null \

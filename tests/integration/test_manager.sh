@@ -18,11 +18,11 @@ check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
 
 command -v qemu-system-x86_64 >/dev/null 2>&1 || {
 	echo "1..0 # SKIP qemu-system-x86_64 is not installed"
-	exit 77
+	exit 0
 }
 command -v curl >/dev/null 2>&1 || {
 	echo "1..0 # SKIP curl is not installed"
-	exit 77
+	exit 0
 }
 [ -f "$GUEST/vmlinuz" ] || {
 	echo "not ok 1 - the default guest is missing in $GUEST"

@@ -20,11 +20,11 @@ diag() { echo "# $*"; }
 
 command -v qemu-system-x86_64 >/dev/null 2>&1 || {
 	echo "1..0 # SKIP qemu-system-x86_64 is not installed"
-	exit 77
+	exit 0
 }
 command -v curl >/dev/null 2>&1 || {
 	echo "1..0 # SKIP curl is not installed"
-	exit 77
+	exit 0
 }
 [ -f "$GUEST/vmlinuz" ] && [ -f "$GUEST/initrd.img" ] || {
 	echo "not ok 1 - the default guest is missing in $GUEST (scripts/guest-image)"
