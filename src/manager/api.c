@@ -54,11 +54,21 @@ status_of(int r)
 	}
 }
 
-/* {"error": message, "field": the path the message starts with, if any} */
+/* {"error": message, "field": the path the message starts with, if any}.
+ * Messages quote what the client sent, which need not be UTF-8: anything
+ * outside printable ASCII becomes '?', so the body is always valid JSON. */
 static char *
-error_body(const char *msg)
+error_body(const char *raw)
 {
-	char field[128] = "";
+	char msg[600], field[128] = "";
+	size_t i;
+
+	for (i = 0; raw[i] && i < sizeof(msg) - 1; i++)
+		msg[i] = (unsigned char)raw[i] >= 0x20 &&
+			(unsigned char)raw[i] < 0x7f ?
+		    raw[i] :
+		    '?';
+	msg[i] = '\0';
 	const char *colon = strstr(msg, ": ");
 	json_t *j;
 	char *s;
