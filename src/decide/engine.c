@@ -406,7 +406,16 @@ on_arrive(struct engine *e, vm_id v, uint64_t now, struct engine_actions *out)
 	r = enqueue(e, v, now);
 	if (r == 0)
 		r = admit(e, now, out);
-	if (r == 0 && e->queued[v])
+	if (r == 0 && e->queued[v] && e->o.no_queue) {
+		for (uint32_t i = e->nq; i-- > 0;)
+			if (e->q[i].vm == v) {
+				unqueue(e, i);
+				break;
+			}
+		compact(e);
+		cluster_release(e->c, v, VM_FAILED);
+		emit(out, ACT_REFUSE, v, HOST_NONE, HOST_NONE, 0, 0);
+	} else if (r == 0 && e->queued[v])
 		emit(out, ACT_QUEUE, v, HOST_NONE, HOST_NONE, 0, 0);
 	return r;
 }

@@ -53,7 +53,8 @@ struct engine_event {
 enum engine_action_kind {
 	ACT_START, /* start vm on host (also after a preemption) */
 	ACT_QUEUE, /* vm waits in the admission queue */
-	ACT_REFUSE, /* vm can never run here: larger than every host */
+	ACT_REFUSE, /* vm can never run here: larger than every host (or,
+		       with no_queue, no room at its arrival) */
 	ACT_PREEMPT, /* stop vm on host and put it back in the queue */
 	ACT_SUSPEND, /* round robin: vm's slice ended, it yields host */
 	ACT_STOP, /* vm left host (departure) */
@@ -104,6 +105,10 @@ struct engine_opts {
 	/* Failure handling: restart HA VMs of a failed host elsewhere
 	 * (through the fault layer's recovery planner). */
 	bool restart_on_failure;
+	/* No admission queue: a VM that fits on no host at its arrival is
+	 * refused for good (ACT_REFUSE) instead of waiting (ACT_QUEUE). VMs
+	 * put back by preemption or a host failure still queue. */
+	bool no_queue;
 };
 
 /* Defaults: first-fit, fcfs, no consolidation, restarts on. */

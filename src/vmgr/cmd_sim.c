@@ -19,7 +19,9 @@ static const char usage[] =
     "       [--detect SECONDS] [--repair SECONDS] [--horizon SECONDS] "
     "[--overcommit CPU]\n"
     "       [--skip-bad] [--max-vms N] [--sample SECONDS] [--power-dir DIR] "
-    "[--no-ha]";
+    "[--no-ha]\n"
+    "       [--no-queue] [--fault-rate CAUSE=PER_YEAR,...] [--fault-at "
+    "T:HOST:CAUSE,...]";
 
 static int
 number(struct cli *cli, const char *opt, const char *s, double lo, double hi,
@@ -217,6 +219,7 @@ cmd_sim(struct cli *cli, int argc, char **argv)
 		{ "sample", required_argument, NULL, 'P' },
 		{ "power-dir", required_argument, NULL, 'W' },
 		{ "no-ha", no_argument, NULL, 'N' },
+		{ "no-queue", no_argument, NULL, 'Q' },
 		{ "fault-rate", required_argument, NULL, 'G' },
 		{ "fault-at", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
@@ -301,6 +304,9 @@ cmd_sim(struct cli *cli, int argc, char **argv)
 			break;
 		case 'N':
 			o.ha = false;
+			break;
+		case 'Q':
+			o.eng.no_queue = true;
 			break;
 		case 'G':
 			rc = fault_rates(cli, optarg, o.fault_rate);

@@ -140,6 +140,42 @@ test_fcfs_blocks_and_backfill(void)
 	cluster_free(c);
 }
 
+/* With no_queue a VM that does not fit at its arrival is refused for good;
+ * the queue stays empty and a later arrival that fits still starts. */
+static void
+test_no_queue(void)
+{
+	struct cluster *c = hosts(1, 2000, 4096);
+	struct engine_opts o;
+	struct engine_actions a;
+	struct engine *e = NULL;
+	struct diag d;
+	vm_id A = vm(c, "A", 2000, 1024, 0, true),
+	      B = vm(c, "B", 1000, 1024, 0, true),
+	      C = vm(c, "C", 1000, 1024, 0, true);
+
+	engine_opts_default(&o);
+	o.no_queue = true;
+	engine_actions_init(&a);
+	ok(engine_new(c, &o, &e, &d) == 0, "engine without a queue");
+	ev(e, EV_ARRIVE, 1, A, HOST_NONE, &a);
+	is_str(show(c, &a), "power-on@pm0 start:A@pm0", "A starts");
+	ev(e, EV_ARRIVE, 2, B, HOST_NONE, &a);
+	is_str(show(c, &a), "refuse:B", "B is refused, not queued");
+	is_int(engine_queued(e), 0, "nothing waits");
+	is_int(cluster_vm(c, B)->state, VM_FAILED, "B is failed for good");
+	is_int(ev(e, EV_DEPART, 3, B, HOST_NONE, &a), -EINVAL,
+	    "a refused VM cannot depart");
+	ev(e, EV_DEPART, 4, A, HOST_NONE, &a);
+	is_str(show(c, &a), "stop:A@pm0 power-off@pm0",
+	    "A leaves; B does not come back");
+	ev(e, EV_ARRIVE, 5, C, HOST_NONE, &a);
+	is_str(show(c, &a), "power-on@pm0 start:C@pm0", "C fits and starts");
+	engine_free(e);
+	engine_actions_done(&a);
+	cluster_free(c);
+}
+
 static void
 test_priority_and_refuse(void)
 {
@@ -435,6 +471,7 @@ main(void)
 {
 	test_seed();
 	test_fcfs_blocks_and_backfill();
+	test_no_queue();
 	test_priority_and_refuse();
 	test_round_robin();
 	test_failure();
