@@ -72,7 +72,8 @@ run_capture(const char *const argv[], char *out, size_t cap, struct run *r)
 		close(fd[0]);
 		close(fd[1]);
 		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "vs_simgrid: %s: %s\n", argv[0], strerror(errno));
+		fprintf(
+		    stderr, "vs_simgrid: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(fd[1]);
@@ -174,8 +175,8 @@ run_case(const struct bcase *c, int rounds, bool have_sg)
 {
 	char sg_csv[] = "/tmp/vmgr-vs-sg-XXXXXX", vm_csv[64], trace[96],
 	     hosts_v[64], hosts_s[64], cas[96], out[1 << 16];
-	double vw[MAX_ROUNDS], vc[MAX_ROUNDS], vr[MAX_ROUNDS],
-	    sw[MAX_ROUNDS], sc[MAX_ROUNDS], sr[MAX_ROUNDS];
+	double vw[MAX_ROUNDS], vc[MAX_ROUNDS], vr[MAX_ROUNDS], sw[MAX_ROUNDS],
+	    sc[MAX_ROUNDS], sr[MAX_ROUNDS];
 	int fd, ret = -1;
 	long long placed = -1, refused = -1;
 
@@ -192,16 +193,16 @@ run_case(const struct bcase *c, int rounds, bool have_sg)
 	snprintf(cas, sizeof(cas), "hosts=%u/vms=%u/seed=%llu", c->h.count,
 	    c->vms, (unsigned long long)c->seed);
 	if (write_files(c, sg_csv, vm_csv) < 0) {
-		fprintf(stderr, "vs_simgrid: %s: cannot write the workload\n",
-		    cas);
+		fprintf(
+		    stderr, "vs_simgrid: %s: cannot write the workload\n", cas);
 		goto out;
 	}
 	for (int i = 0; i < rounds; i++) {
-		const char *va[] = { VMGR_PATH, "sim", "--trace", trace, "--hosts",
-			hosts_v, "--allocation", "first-fit", "--no-queue",
-			"--json", NULL };
-		const char *sa[] = { SIMGRID_PATH, "--hosts", hosts_s, "--workload",
-			sg_csv, NULL };
+		const char *va[] = { VMGR_PATH, "sim", "--trace", trace,
+			"--hosts", hosts_v, "--allocation", "first-fit",
+			"--no-queue", "--json", NULL };
+		const char *sa[] = { SIMGRID_PATH, "--hosts", hosts_s,
+			"--workload", sg_csv, NULL };
 		struct run v = { 0 }, s = { 0 };
 
 		if (run_capture(va, out, sizeof(out), &v) < 0)
@@ -244,8 +245,8 @@ run_case(const struct bcase *c, int rounds, bool have_sg)
 		    bench_median(sr, rounds));
 		bench_emit("vs_simgrid", cas, "speedup", msw / mvw, NULL, 0);
 	} else {
-		bench_emit("vs_simgrid", cas, "wall_s", bench_median(vw, rounds),
-		    NULL, 0);
+		bench_emit("vs_simgrid", cas, "wall_s",
+		    bench_median(vw, rounds), NULL, 0);
 		bench_emit("vs_simgrid", cas, "cpu_s", bench_median(vc, rounds),
 		    NULL, 0);
 		bench_emit("vs_simgrid", cas, "peak_rss_mib",

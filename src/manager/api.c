@@ -65,9 +65,9 @@ error_body(const char *raw)
 
 	for (i = 0; raw[i] && i < sizeof(msg) - 1; i++)
 		msg[i] = (unsigned char)raw[i] >= 0x20 &&
-			(unsigned char)raw[i] < 0x7f ?
-		    raw[i] :
-		    '?';
+			(unsigned char)raw[i] < 0x7f
+		    ? raw[i]
+		    : '?';
 	msg[i] = '\0';
 	const char *colon = strstr(msg, ": ");
 	json_t *j;

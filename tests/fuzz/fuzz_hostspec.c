@@ -1,8 +1,8 @@
 /* fuzz_hostspec.c - libFuzzer target: the simulator's host specs ("400xg4,1000x16:64"). */
 #include "sim/hosts.h"
 
-#include <stdint.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
