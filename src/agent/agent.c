@@ -1341,6 +1341,36 @@ agent_vm_kill(struct agent *a, const char *name, struct diag *d)
 	return 0;
 }
 
+uint32_t
+agent_self_fence(struct agent *a, const char *why)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < a->n_vms; i++) {
+		struct vm *vm = a->vms[i];
+
+		if (!vm->spec.self_fence)
+			continue;
+		if (vm->state == VM_RESTARTING) {
+			vm->want_stop = true;
+			vm->state = VM_STOPPED;
+		} else if (vm_live(vm)) {
+			if (vm->state == VM_MIGRATING)
+				mig_cancel(vm, "self-fenced");
+			vm->want_stop = true;
+			vm->stop_phase = 3;
+			vm->stop_deadline_ns = UINT64_MAX;
+			unconfine(vm);
+			kill(vm->pid, SIGKILL);
+		} else {
+			continue;
+		}
+		emit(a, vm, "self-fenced", json_pack("{s:s}", "reason", why));
+		n++;
+	}
+	return n;
+}
+
 int
 agent_vm_migrate_opts(struct agent *a, const char *name,
     const struct migrate_req *m, struct diag *d)

@@ -121,6 +121,15 @@ int agent_vm_stop(struct agent *a, const char *name, struct diag *d);
 int agent_vm_kill(struct agent *a, const char *name, struct diag *d);
 
 /*
+ * Self-fencing: SIGKILLs every live VM whose spec has self_fence (an
+ * outgoing migration is cancelled first, an incoming one dies too) and
+ * cancels their pending restarts, each with a "self-fenced" event whose
+ * data has "reason": why. None of them restarts. Returns how many VMs it
+ * ended.
+ */
+uint32_t agent_self_fence(struct agent *a, const char *why);
+
+/*
  * Live-migrates a running or paused VM to uri ("tcp:HOST:PORT", the
  * target's incoming_uri) with the defaults of migrate_req_init. Sets the
  * MIGRATION events capability and the downtime limit, starts QMP migrate

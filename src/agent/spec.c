@@ -269,7 +269,7 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 	static const char *const keys[] = { "name", "vcpus", "memory_mib",
 		"kernel", "initrd", "disk", "cmdline", "workload", "machine",
 		"cpu", "restart", "console_max_bytes", "heartbeat_timeout_ms",
-		"stop_timeout_ms", "incoming", NULL };
+		"stop_timeout_ms", "incoming", "self_fence", NULL };
 	const json_t *x;
 	const char *name;
 	int64_t n;
@@ -357,6 +357,9 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 		 &s->stop_timeout_ms, d)) < 0)
 		return r;
 	r = jv_get_bool(v, "incoming", "", &s->incoming, d);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = jv_get_bool(v, "self_fence", "", &s->self_fence, d);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	return 0;
@@ -478,5 +481,7 @@ spec_to_json(const struct spec *s)
 		set_str(o, "workload", s->workload);
 	if (s->incoming)
 		json_object_set_new(o, "incoming", json_true());
+	if (s->self_fence)
+		json_object_set_new(o, "self_fence", json_true());
 	return o;
 }

@@ -62,6 +62,7 @@ struct spec {
 	uint32_t heartbeat_timeout_ms;
 	uint32_t stop_timeout_ms;
 	bool incoming; /* the target of a live migration: wait for the state */
+	bool self_fence; /* killed when the agent loses its manager's lease */
 };
 
 /*

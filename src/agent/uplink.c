@@ -46,8 +46,9 @@ struct uplink {
 	uint32_t beat_events; /* events carried by the beat in flight */
 	struct curl_slist *headers;
 	struct sockw *socks;
-	int curl_tfd, sched_tfd;
-	struct loop_watch w_curl, w_sched;
+	int curl_tfd, sched_tfd, lease_tfd;
+	struct loop_watch w_curl, w_sched, w_lease;
+	uint64_t lease_until_ns; /* 0: no lease held */
 	uint64_t next_ns, sent_ns;
 	char *reply;
 	size_t reply_len;
@@ -97,22 +98,35 @@ reply_object(const char *buf, size_t len, json_t **ret, struct diag *d)
 
 int
 uplink_register_reply_parse(
-    const char *buf, size_t len, uint32_t *ret_heartbeat_ms, struct diag *d)
+    const char *buf, size_t len, struct uplink_reg_reply *ret, struct diag *d)
 {
 	json_t *v;
-	int64_t ms;
+	int64_t ms, lease = 0;
+	bool fenced = false;
 	int r = reply_object(buf, len, &v, d);
 
 	if (r < 0)
 		return r;
 	r = jv_get_int(v, "heartbeat_ms", "", UPLINK_MIN_HEARTBEAT_MS,
 	    UPLINK_MAX_HEARTBEAT_MS, &ms, d);
-	json_decref(v);
 	if (r == -ENOENT)
 		diag_set(d, "heartbeat_ms: required in the reply");
+	if (r == 0) {
+		r = jv_get_int(
+		    v, "lease_ms", "", ms, UPLINK_MAX_LEASE_MS, &lease, d);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r == 0) {
+		r = jv_get_bool(v, "fenced", "", &fenced, d);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	json_decref(v);
 	if (r < 0)
 		return -EPROTO;
-	*ret_heartbeat_ms = (uint32_t)ms;
+	*ret =
+	    (struct uplink_reg_reply){ (uint32_t)ms, (uint32_t)lease, fenced };
 	return 0;
 }
 
@@ -375,23 +389,78 @@ failure(struct uplink *u, const char *what, CURLcode res, long code,
 	u->warned = true;
 }
 
+/* The lease runs until from_ns + lease_ms (a request the manager
+ * acknowledged was sent at from_ns). */
+static void
+lease_renew(struct uplink *u, uint64_t from_ns)
+{
+	if (!u->st.lease_ms)
+		return;
+	u->lease_until_ns = from_ns + (uint64_t)u->st.lease_ms * NS_PER_MS;
+	u->st.lease_held = true;
+	arm(u->lease_tfd, u->lease_until_ns);
+}
+
+/* The lease is gone: kill what another host may now run. */
+static void
+lease_lost(struct uplink *u, const char *why)
+{
+	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+	uint32_t n;
+
+	u->lease_until_ns = 0;
+	u->st.lease_held = false;
+	timerfd_settime(u->lease_tfd, 0, &off, NULL);
+	n = agent_self_fence(u->agent, why);
+	if (n) {
+		u->st.self_fences++;
+		log_warn(u->log, "manager %s: self-fenced %u VM%s: %s", u->base,
+		    n, n == 1 ? "" : "s", why);
+	}
+}
+
+static void
+on_lease_tfd(struct loop_watch *w, uint32_t revents)
+{
+	struct uplink *u = w->ud;
+	uint64_t n;
+	char why[128];
+
+	(void)revents;
+	if (read(u->lease_tfd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: re-armed meanwhile. */
+	}
+	if (!u->lease_until_ns || mono_ns() < u->lease_until_ns)
+		return;
+	snprintf(why, sizeof(why),
+	    "no acknowledgement from the manager for %u ms (the lease)",
+	    u->st.lease_ms);
+	lease_lost(u, why);
+}
+
 static void
 register_done(struct uplink *u, CURLcode res, long code)
 {
 	struct diag d = { 0 };
-	uint32_t ms = 0;
+	struct uplink_reg_reply rr;
 	uint64_t now = mono_ns();
 
 	if (res == CURLE_OK && code == 200 &&
-	    uplink_register_reply_parse(u->reply, u->reply_len, &ms, &d) == 0) {
+	    uplink_register_reply_parse(u->reply, u->reply_len, &rr, &d) == 0) {
 		u->st.registered = true;
-		u->st.heartbeat_ms = ms;
+		u->st.heartbeat_ms = rr.heartbeat_ms;
+		u->st.lease_ms = rr.lease_ms;
 		u->st.registrations++;
 		u->retry_ms = FIRST_RETRY_MS;
 		u->warned = false;
+		if (rr.fenced)
+			lease_lost(
+			    u, "the manager had declared this host failed");
+		lease_renew(u, u->sent_ns);
 		log_info(u->log,
-		    "manager %s: registered as %s (heartbeat every %u ms)",
-		    u->base, u->name, ms);
+		    "manager %s: registered as %s (heartbeat every %u ms, "
+		    "lease %u ms)",
+		    u->base, u->name, rr.heartbeat_ms, rr.lease_ms);
 		schedule(u, now); /* the first heartbeat at once */
 		return;
 	}
@@ -409,10 +478,12 @@ heartbeat_done(struct uplink *u, CURLcode res, long code)
 	uint64_t ack = 0, period = (uint64_t)u->st.heartbeat_ms * NS_PER_MS;
 
 	if (res == CURLE_OK && code == 404) {
-		/* The manager forgot us (restarted, or declared us dead):
-		 * register again; the events wait. */
+		/* The manager forgot us (declared us dead, or lost its
+		 * store): what we run may be restarted elsewhere, so the
+		 * lease is gone; register again; the events wait. */
 		u->st.registered = false;
 		u->st.forgotten++;
+		lease_lost(u, "the manager does not know this host");
 		log_info(u->log,
 		    "manager %s: host %s unknown; registering again", u->base,
 		    u->name);
@@ -424,6 +495,7 @@ heartbeat_done(struct uplink *u, CURLcode res, long code)
 		0) {
 		u->st.heartbeats_ok++;
 		u->warned = false;
+		lease_renew(u, u->sent_ns);
 		while (u->p_len && u->pending_seq[u->p_head] <= ack)
 			pending_drop_front(u);
 		if (ack > u->st.acked)
@@ -671,7 +743,7 @@ uplink_new(struct agent *a, struct loop *loop, const struct uplink_config *cfg,
 	u->agent = a;
 	u->loop = loop;
 	u->log = cfg->log;
-	u->curl_tfd = u->sched_tfd = -1;
+	u->curl_tfd = u->sched_tfd = u->lease_tfd = -1;
 	u->timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms
 						: DEFAULT_TIMEOUT_MS;
 	u->retry_max_ms =
@@ -736,7 +808,9 @@ uplink_new(struct agent *a, struct loop *loop, const struct uplink_config *cfg,
 	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	u->sched_tfd =
 	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (u->curl_tfd < 0 || u->sched_tfd < 0) {
+	u->lease_tfd =
+	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (u->curl_tfd < 0 || u->sched_tfd < 0 || u->lease_tfd < 0) {
 		r = neg_errno();
 		diag_set(d, "timerfd: %s", strerror(errno));
 		uplink_free(u);
@@ -749,8 +823,13 @@ uplink_new(struct agent *a, struct loop *loop, const struct uplink_config *cfg,
 		.events = EPOLLIN,
 		.cb = on_sched_tfd,
 		.ud = u };
+	u->w_lease = (struct loop_watch){ .fd = u->lease_tfd,
+		.events = EPOLLIN,
+		.cb = on_lease_tfd,
+		.ud = u };
 	if ((r = loop_add(loop, &u->w_curl)) < 0 ||
-	    (r = loop_add(loop, &u->w_sched)) < 0) {
+	    (r = loop_add(loop, &u->w_sched)) < 0 ||
+	    (r = loop_add(loop, &u->w_lease)) < 0) {
 		diag_set(d, "epoll: %s", strerror(-r));
 		uplink_free(u);
 		return r;
@@ -796,6 +875,9 @@ uplink_free(struct uplink *u)
 	}
 	loop_del(u->loop, &u->w_curl);
 	loop_del(u->loop, &u->w_sched);
+	loop_del(u->loop, &u->w_lease);
+	if (u->lease_tfd >= 0)
+		close(u->lease_tfd);
 	if (u->curl_tfd >= 0)
 		close(u->curl_tfd);
 	if (u->sched_tfd >= 0)

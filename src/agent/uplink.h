@@ -30,6 +30,7 @@
 #define UPLINK_MAX_REPLY (64u * 1024) /* bytes of a manager's reply */
 #define UPLINK_MIN_HEARTBEAT_MS 100
 #define UPLINK_MAX_HEARTBEAT_MS 3600000
+#define UPLINK_MAX_LEASE_MS 3600000
 #define UPLINK_HOST_NAME_MAX 63
 
 struct uplink_config {
@@ -77,19 +78,35 @@ struct uplink_stats {
 	uint64_t acked; /* the highest event seq acknowledged */
 	uint32_t pending; /* events not acknowledged yet */
 	uint64_t dropped; /* events dropped unacknowledged (the bound) */
+	uint32_t lease_ms; /* the manager's lease (0: none) */
+	bool lease_held; /* a lease runs now */
+	uint64_t self_fences; /* times the lease was lost with VMs to kill */
 };
 
 /* A snapshot of the link's counters. */
 void uplink_get_stats(const struct uplink *u, struct uplink_stats *ret);
 
+/* The manager's reply to a registration. */
+struct uplink_reg_reply {
+	uint32_t heartbeat_ms;
+	/* The lease: every acknowledged request (registration, heartbeat)
+	 * grants lease_ms from the moment it was sent; when it runs out, or
+	 * the manager answers a heartbeat with 404, the agent kills its
+	 * self_fence VMs, because the manager may now restart them on other
+	 * hosts. 0: no lease. */
+	uint32_t lease_ms;
+	bool fenced; /* the manager declared this host failed: fence now */
+};
+
 /*
  * The manager's reply to a registration: a JSON object with "heartbeat_ms"
- * (integer UPLINK_MIN_HEARTBEAT_MS..UPLINK_MAX_HEARTBEAT_MS); other keys are
- * ignored. 0 and *ret, or -EPROTO with d naming what was wrong. At most
- * UPLINK_MAX_REPLY bytes.
+ * (integer UPLINK_MIN_HEARTBEAT_MS..UPLINK_MAX_HEARTBEAT_MS), optional
+ * "lease_ms" (integer heartbeat_ms..UPLINK_MAX_LEASE_MS) and "fenced"
+ * (boolean); other keys are ignored. 0 and *ret, or -EPROTO with d naming
+ * what was wrong. At most UPLINK_MAX_REPLY bytes.
  */
 int uplink_register_reply_parse(
-    const char *buf, size_t len, uint32_t *ret_heartbeat_ms, struct diag *d);
+    const char *buf, size_t len, struct uplink_reg_reply *ret, struct diag *d);
 
 /* The reply to a heartbeat: {"ack": N} (integer 0..2^53); other keys
  * ignored. 0 and *ret, or -EPROTO with d. */

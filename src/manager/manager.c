@@ -25,6 +25,10 @@
 #define WORK_MAX 65536
 #define TICK_MS 50
 #define AGENT_TIMEOUT_MS 5000
+/* Executor threads: work for one host runs in order, one item at a time,
+ * so a host that does not answer holds up only its own work (and a
+ * thread) while the others go on. */
+#define EXECUTORS 4
 #define WATCH_WAIT_MS 1000
 
 enum mstatus {
@@ -62,11 +66,13 @@ struct mhost {
 	bool watch; /* the manager long-polls it (local agent) */
 	bool remote; /* it sends heartbeats */
 	bool fenced;
+	bool suspected; /* host-suspected said; waiting for the lease */
 	struct detector *det;
-	uint64_t last_seen_ns;
+	uint64_t last_seen_ns; /* the last heartbeat acknowledged */
 	uint64_t ack; /* last agent event seq taken */
 	pthread_t watcher;
 	bool has_watcher;
+	bool busy; /* an executor works for this host now */
 };
 
 enum work_kind { W_CREATE, W_DELETE, W_STOP, W_FENCE, W_RECONCILE, W_MIGRATE };
@@ -119,8 +125,9 @@ struct manager {
 	uint64_t n_placed, n_refused, n_failed_vms, n_restarts, n_host_fail,
 	    n_agent_errors;
 	bool stopping;
-	pthread_t executor, ticker;
-	bool threads;
+	pthread_t executors[EXECUTORS], ticker;
+	uint32_t n_executors;
+	bool has_ticker;
 };
 
 static uint64_t
@@ -264,6 +271,27 @@ push_work(struct manager *m, struct work w)
 	pthread_cond_signal(&m->work_cond);
 }
 
+/* The agent spec of v for host h, as text (malloc'd; NULL without
+ * memory): an HA VM on a remote host self-fences (the manager may restart
+ * it elsewhere when that host's lease runs out); incoming for the target
+ * of a live migration. */
+static char *
+agent_spec_text(struct manager *m, vm_id v, host_id h, bool incoming)
+{
+	json_t *spec = json_deep_copy(m->vms[v].spec);
+	char *txt = NULL;
+
+	if (!spec)
+		return NULL;
+	if (incoming)
+		json_object_set_new(spec, "incoming", json_true());
+	if (m->hosts[h].remote && cluster_vm(m->c, v)->ha)
+		json_object_set_new(spec, "self_fence", json_true());
+	txt = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	return txt;
+}
+
 static void
 queue_work(struct manager *m, enum work_kind kind, vm_id v, host_id h)
 {
@@ -273,7 +301,7 @@ queue_work(struct manager *m, enum work_kind kind, vm_id v, host_id h)
 		snprintf(w.vm, sizeof(w.vm), "%s", cluster_vm(m->c, v)->name);
 		w.gen = m->vms[v].gen;
 		if (kind == W_CREATE) {
-			w.spec = json_dumps(m->vms[v].spec, JSON_COMPACT);
+			w.spec = agent_spec_text(m, v, h, false);
 			if (!w.spec)
 				return;
 		}
@@ -312,7 +340,6 @@ begin_migration(struct manager *m, vm_id v, host_id from, host_id to)
 	struct mvm *x = &m->vms[v];
 	const char *vn = cluster_vm(m->c, v)->name;
 	struct work w = { .kind = W_MIGRATE, .host = to, .from = from };
-	json_t *spec = json_deep_copy(x->spec);
 
 	x->from = from;
 	x->host = to;
@@ -323,11 +350,7 @@ begin_migration(struct manager *m, vm_id v, host_id from, host_id to)
 	    host_name(m, to));
 	snprintf(w.vm, sizeof(w.vm), "%s", vn);
 	w.gen = x->gen;
-	if (spec) {
-		json_object_set_new(spec, "incoming", json_true());
-		w.spec = json_dumps(spec, JSON_COMPACT);
-		json_decref(spec);
-	}
+	w.spec = agent_spec_text(m, v, to, true);
 	if (w.spec)
 		push_work(m, w);
 }
@@ -441,7 +464,10 @@ apply(struct manager *m)
 			event(m, "fenced", NULL, hn,
 			    "host %s fenced: none of its VMs may run there",
 			    hn);
-			queue_work(m, W_FENCE, VM_NONE, a->host);
+			/* A remote agent fenced itself when its lease ran
+			 * out; it is told again when it registers. */
+			if (!m->hosts[a->host].remote)
+				queue_work(m, W_FENCE, VM_NONE, a->host);
 			break;
 		case ACT_MIGRATE:
 			/* The engine has moved it in the model already. */
@@ -643,6 +669,21 @@ migrate_work(struct manager *m, struct link *l, const struct work *w,
 	}
 }
 
+/* Whether an agent's VM summary is of a VM that runs or will (not one
+ * that stopped, failed or migrated away). */
+static bool
+agent_vm_live(const json_t *summary)
+{
+	static const char *const live[] = { "starting", "running", "paused",
+		"stopping", "restarting", "incoming", "migrating", NULL };
+	const char *st = json_string_value(json_object_get(summary, "state"));
+
+	for (uint32_t i = 0; st && live[i]; i++)
+		if (strcmp(st, live[i]) == 0)
+			return true;
+	return false;
+}
+
 static void
 do_work(struct manager *m, struct link *l, struct work *w)
 {
@@ -654,6 +695,13 @@ do_work(struct manager *m, struct link *l, struct work *w)
 
 	pthread_mutex_lock(&m->mu);
 	t = m->hosts[w->host].t;
+	if (m->hosts[w->host].remote && m->hosts[w->host].fenced &&
+	    (w->kind == W_DELETE || w->kind == W_STOP || w->kind == W_FENCE)) {
+		/* Its agent killed its HA VMs when its lease ran out; the
+		 * rest is cleaned up when it registers again. */
+		pthread_mutex_unlock(&m->mu);
+		return;
+	}
 	pthread_mutex_unlock(&m->mu);
 	switch (w->kind) {
 	case W_CREATE:
@@ -714,12 +762,14 @@ do_work(struct manager *m, struct link *l, struct work *w)
 		}
 	} else if ((w->kind == W_RECONCILE || w->kind == W_FENCE) && r == 0 &&
 	    status == 200) {
-		json_t *list = json_loads(body, 0, NULL);
+		json_t *reply = json_loads(body, 0, NULL);
+		json_t *list = json_object_get(reply, "vms");
 		size_t i;
 		json_t *e;
 
-		/* VMs the agent runs that are not ours to run there are
-		 * stopped; ours it does not run are gone. */
+		/* VMs the agent has that are not ours to run there (or, on
+		 * a fence, any) are deleted, and so are its records of VMs
+		 * that ended; ours it does not run are gone. */
 		json_array_foreach(list, i, e)
 		{
 			const char *name =
@@ -730,7 +780,7 @@ do_work(struct manager *m, struct link *l, struct work *w)
 				continue;
 			if (w->kind == W_FENCE ||
 			    cluster_find_vm(m->c, name, &v) < 0 ||
-			    m->vms[v].host != w->host) {
+			    m->vms[v].host != w->host || !agent_vm_live(e)) {
 				struct work del = { .kind = W_DELETE,
 					.host = w->host };
 
@@ -751,18 +801,20 @@ do_work(struct manager *m, struct link *l, struct work *w)
 					    json_object_get(e, "name"));
 
 					if (n &&
-					    strcmp(n,
-						cluster_vm(m->c, v)->name) == 0)
+					    strcmp(
+						n, cluster_vm(m->c, v)->name) ==
+						0 &&
+					    agent_vm_live(e))
 						found = true;
 				}
 				if (found)
 					m->vms[v].st = S_RUNNING;
 				else
 					vm_ended(m, v, true,
-					    "not running after the manager "
-					    "restarted");
+					    "not running on its host when the "
+					    "manager checked");
 			}
-		json_decref(list);
+		json_decref(reply);
 	}
 	pthread_mutex_unlock(&m->mu);
 	free(body);
@@ -779,19 +831,38 @@ executor(void *ud)
 	pthread_mutex_lock(&m->mu);
 	while (!m->stopping) {
 		struct work w;
+		uint32_t i;
 
-		if (m->work_n == 0) {
+		/* The oldest work whose hosts no other executor serves. */
+		for (i = 0; i < m->work_n; i++) {
+			const struct work *x = &m->work[m->work_head + i];
+
+			if (!m->hosts[x->host].busy &&
+			    (x->kind != W_MIGRATE || !m->hosts[x->from].busy))
+				break;
+		}
+		if (i == m->work_n) {
 			pthread_cond_wait(&m->work_cond, &m->mu);
 			continue;
 		}
-		w = m->work[m->work_head++];
+		w = m->work[m->work_head + i];
+		memmove(&m->work[m->work_head + i],
+		    &m->work[m->work_head + i + 1],
+		    (m->work_n - i - 1) * sizeof(*m->work));
 		m->work_n--;
 		if (m->work_n == 0)
 			m->work_head = 0;
+		m->hosts[w.host].busy = true;
+		if (w.kind == W_MIGRATE)
+			m->hosts[w.from].busy = true;
 		pthread_mutex_unlock(&m->mu);
 		do_work(m, l, &w);
 		free(w.spec);
 		pthread_mutex_lock(&m->mu);
+		m->hosts[w.host].busy = false;
+		if (w.kind == W_MIGRATE)
+			m->hosts[w.from].busy = false;
+		pthread_cond_broadcast(&m->work_cond);
 	}
 	pthread_mutex_unlock(&m->mu);
 	link_free(l);
@@ -870,6 +941,29 @@ watcher(void *ud)
 	return NULL;
 }
 
+/* The lease remote agents hold from an acknowledged heartbeat. */
+static uint64_t
+lease_ns(const struct manager *m)
+{
+	uint64_t hb = m->cfg.heartbeat_ms ? m->cfg.heartbeat_ms : 250;
+
+	if (m->cfg.lease_ms)
+		return (uint64_t)m->cfg.lease_ms * 1000000u;
+	return (hb * 8 > 2000 ? hb * 8 : 2000) * 1000000u;
+}
+
+/* Whether host h's agent must have self-fenced by t: its lease ran from
+ * when it sent its last acknowledged heartbeat, which is no later than
+ * when it arrived (last_seen_ns); an eighth more covers the two hosts'
+ * clock rates and the agent's loop being late to kill. */
+static bool
+lease_over(const struct manager *m, host_id h, uint64_t t)
+{
+	uint64_t l = lease_ns(m);
+
+	return t >= m->hosts[h].last_seen_ns + l + l / 8;
+}
+
 static void
 tick(struct manager *m)
 {
@@ -891,7 +985,8 @@ tick(struct manager *m)
 		if (tm.kind == TIMER_RECHECK) {
 			if (tm.host < m->c->n_hosts &&
 			    m->hosts[tm.host].remote &&
-			    detector_suspect(m->hosts[tm.host].det, t))
+			    detector_suspect(m->hosts[tm.host].det, t) &&
+			    lease_over(m, tm.host, t))
 				decide(m, EV_HOST_FAIL, VM_NONE, tm.host, 0);
 		} else {
 			decide(m, EV_TIMER, VM_NONE, HOST_NONE, tm.kind);
@@ -904,11 +999,22 @@ tick(struct manager *m)
 		if (!mh->remote || !mh->det || mh->fenced ||
 		    cluster_host(m->c, h)->state == HOST_DOWN)
 			continue;
-		if (detector_suspect(mh->det, t)) {
-			m->n_host_fail++;
+		if (!detector_suspect(mh->det, t))
+			continue;
+		if (!mh->suspected) {
+			mh->suspected = true;
 			event(m, "host-suspected", NULL, host_name(m, h),
 			    "host %s: heartbeats stopped (%.1f s since the "
-			    "last)",
+			    "last); its VMs restart elsewhere when its lease "
+			    "ends",
+			    host_name(m, h),
+			    (double)(t - mh->last_seen_ns) / 1e9);
+		}
+		if (lease_over(m, h, t)) {
+			m->n_host_fail++;
+			event(m, "host-failed", NULL, host_name(m, h),
+			    "host %s: lease over (%.1f s since the last "
+			    "heartbeat): its agent has killed its HA VMs",
 			    host_name(m, h),
 			    (double)(t - mh->last_seen_ns) / 1e9);
 			decide(m, EV_HOST_FAIL, VM_NONE, h, 0);
@@ -1434,9 +1540,15 @@ put_host(struct manager *m, const char *name, const char *url,
 	mh->watch = watch;
 	mh->remote = remote;
 	if (remote && !mh->det) {
+		/* Heartbeats cross a network from loaded hosts: the phi
+		 * detector gets half a second of acceptable pause and a
+		 * 100 ms deviation floor unless told otherwise. */
 		r = detector_new(
 		    m->cfg.detector ? m->cfg.detector : "phi-accrual",
-		    m->cfg.detector_params, &mh->det, d);
+		    m->cfg.detector_params ? m->cfg.detector_params
+			: m->cfg.detector  ? NULL
+					   : "pause_ms=500,min_std_ms=100",
+		    &mh->det, d);
 		if (r < 0)
 			return r;
 	}
@@ -1529,17 +1641,28 @@ manager_host_drain(struct manager *m, const char *name, bool drain,
 		r = -EBUSY;
 	}
 	if (r == 0) {
-		cluster_set_host_state(
-		    m->c, h, drain ? HOST_MAINTENANCE : HOST_UP);
+		uint32_t before = cluster_host(m->c, h)->n_vms;
+
+		/* Drain through the engine: it puts the host in maintenance
+		 * and moves each VM live where the strategy finds room. */
+		if (drain)
+			decide(m, EV_HOST_DRAIN, VM_NONE, h, 0);
+		else
+			cluster_set_host_state(m->c, h, HOST_UP);
 		r = save_host(m, h, d);
+		if (r == 0 && drain)
+			event(m, "drain", NULL, name,
+			    "host %s drained: it takes no new VMs; %u of its "
+			    "%u VMs migrate, %u stay (no room elsewhere)",
+			    name, before - cluster_host(m->c, h)->n_vms, before,
+			    cluster_host(m->c, h)->n_vms);
 	}
 	if (r == 0) {
-		event(m, drain ? "drain" : "undrain", NULL, name,
-		    drain ? "host %s drained: it takes no new VMs"
-			  : "host %s takes VMs again",
-		    name);
-		if (!drain)
+		if (!drain) {
+			event(m, "undrain", NULL, name,
+			    "host %s takes VMs again", name);
 			decide(m, EV_HOST_RECOVER, VM_NONE, h, 0);
+		}
 		*ret = host_json(m, h);
 	}
 	pthread_mutex_unlock(&m->mu);
@@ -1595,9 +1718,14 @@ manager_host_register(struct manager *m, const json_t *req, const char *token,
 		r = save_host(m, h, d);
 	if (r == 0) {
 		struct mhost *mh = &m->hosts[h];
+		bool was_fenced = mh->fenced;
 
 		detector_heartbeat(mh->det, now_ns(m));
 		mh->last_seen_ns = now_ns(m);
+		mh->suspected = false;
+		/* A new agent process counts its events from 1 again; one
+		 * that registers again resends only what we did not ack. */
+		mh->ack = 0;
 		if (cluster_host(m->c, h)->state == HOST_DOWN)
 			cluster_set_host_state(m->c, h, HOST_UP);
 		mh->fenced = false;
@@ -1605,8 +1733,11 @@ manager_host_register(struct manager *m, const json_t *req, const char *token,
 		    name, url);
 		push_work(m, (struct work){ .kind = W_RECONCILE, .host = h });
 		decide(m, EV_HOST_RECOVER, VM_NONE, h, 0);
-		*ret = json_pack("{s:i}", "heartbeat_ms",
-		    m->cfg.heartbeat_ms ? m->cfg.heartbeat_ms : 250);
+		/* "fenced": what the agent still runs of ours may run
+		 * elsewhere now; it kills its HA VMs before anything else. */
+		*ret = json_pack("{s:i, s:I, s:b}", "heartbeat_ms",
+		    m->cfg.heartbeat_ms ? m->cfg.heartbeat_ms : 250, "lease_ms",
+		    (json_int_t)(lease_ns(m) / 1000000u), "fenced", was_fenced);
 	}
 	pthread_mutex_unlock(&m->mu);
 	return r;
@@ -1639,8 +1770,20 @@ manager_host_heartbeat(struct manager *m, const char *name, const json_t *req,
 		return -ENOENT;
 	}
 	mh = &m->hosts[h];
+	if (mh->fenced) {
+		/* Declared failed: no lease for it any more (its HA VMs run
+		 * elsewhere). The 404 makes the agent kill them and
+		 * register again. */
+		pthread_mutex_unlock(&m->mu);
+		diag_set(d,
+		    "host '%s' was declared failed: register again (its HA "
+		    "VMs run elsewhere)",
+		    name);
+		return -ENOENT;
+	}
 	detector_heartbeat(mh->det, now_ns(m));
 	mh->last_seen_ns = now_ns(m);
+	mh->suspected = false;
 	json_array_foreach(evs, i, e)
 	{
 		uint64_t seq =
@@ -1651,11 +1794,6 @@ manager_host_heartbeat(struct manager *m, const char *name, const json_t *req,
 		agent_event(m, h, e);
 		if (seq > mh->ack)
 			mh->ack = seq;
-	}
-	if (mh->fenced) {
-		/* A fenced host that speaks again: everything it still runs
-		 * is a copy that lives elsewhere now. */
-		push_work(m, (struct work){ .kind = W_FENCE, .host = h });
 	}
 	*ret = json_pack("{s:I}", "ack", (json_int_t)mh->ack);
 	pthread_mutex_unlock(&m->mu);
@@ -1849,8 +1987,12 @@ restore_host(void *ud, const struct store_host *sh)
 	    : -EINVAL;
 	if (r == 0 && state && strcmp(state, "maintenance") == 0)
 		cluster_set_host_state(m->c, h, HOST_MAINTENANCE);
-	if (r == 0 && m->hosts[h].remote)
+	if (r == 0 && m->hosts[h].remote) {
+		/* As if it had just spoken: its lease (if it still holds
+		 * one) runs out no later than a lease from now. */
 		detector_heartbeat(m->hosts[h].det, now_ns(m));
+		m->hosts[h].last_seen_ns = now_ns(m);
+	}
 	json_decref(j);
 	return r == -ENOMEM ? r : 0;
 }
@@ -1919,6 +2061,8 @@ manager_new(
 		goto fail;
 	}
 	r = cluster_new(&m->c);
+	if (r == 0 && cfg->n_plus_one)
+		r = cluster_set_n_plus_one(m->c, true);
 	if (r == 0)
 		r = m->so->open(cfg->state_dir, &m->st, d);
 	if (r == 0)
@@ -1945,13 +2089,20 @@ manager_new(
 			start_watcher(m, h);
 	}
 	pthread_mutex_unlock(&m->mu);
-	if (pthread_create(&m->executor, NULL, executor, m) != 0 ||
-	    pthread_create(&m->ticker, NULL, ticker, m) != 0) {
+	for (uint32_t i = 0; i < EXECUTORS; i++) {
+		if (pthread_create(&m->executors[i], NULL, executor, m) != 0) {
+			diag_set(d, "cannot start the manager's threads");
+			r = -EAGAIN;
+			goto fail;
+		}
+		m->n_executors++;
+	}
+	if (pthread_create(&m->ticker, NULL, ticker, m) != 0) {
 		diag_set(d, "cannot start the manager's threads");
 		r = -EAGAIN;
 		goto fail;
 	}
-	m->threads = true;
+	m->has_ticker = true;
 	*ret = m;
 	return 0;
 fail:
@@ -1970,10 +2121,10 @@ manager_free(struct manager *m)
 	pthread_cond_broadcast(&m->tick_cond);
 	pthread_cond_broadcast(&m->ev_cond);
 	pthread_mutex_unlock(&m->mu);
-	if (m->threads) {
-		pthread_join(m->executor, NULL);
+	for (uint32_t i = 0; i < m->n_executors; i++)
+		pthread_join(m->executors[i], NULL);
+	if (m->has_ticker)
 		pthread_join(m->ticker, NULL);
-	}
 	for (host_id h = 0; m->c && h < m->c->n_hosts; h++) {
 		if (m->hosts[h].has_watcher)
 			pthread_join(m->hosts[h].watcher, NULL);

@@ -22,7 +22,16 @@ struct manager_config {
 	const char *detector; /* host failure detector ("phi-accrual") */
 	const char *detector_params;
 	uint32_t heartbeat_ms; /* asked of remote agents (250) */
+	/* The lease a remote agent holds from each acknowledged heartbeat:
+	 * it kills its HA VMs when the lease runs out, and the manager
+	 * restarts them elsewhere only after it has (0: the larger of
+	 * 2000 ms and 8 heartbeat periods). */
+	uint32_t lease_ms;
 	const char *agent_token; /* remote agents must present it */
+	/* HA admission control: keep room for any one host's HA VMs to
+	 * restart on the others (cluster_set_n_plus_one); VMs that would
+	 * break it wait in the queue. */
+	bool n_plus_one;
 	const struct log *log; /* borrowed; NULL: silent */
 };
 

@@ -42,7 +42,9 @@ usage(FILE *f)
 	    "--scheduling S]\n"
 	    "    [--offer CPU_MILLI:MEMORY_MIB] [--host-name NAME] "
 	    "[--heartbeat-ms N]\n"
-	    "    [--detector D [--detector-params K=V,..]] [--seed N]\n"
+	    "    [--detector D [--detector-params K=V,..]] [--seed N] "
+	    "[--n-plus-one]\n"
+	    "    [--lease-ms N]\n"
 	    "  agent (alone it takes --socket, --listen, --token-file; beside\n"
 	    "  the manager):\n"
 	    "    [--agent-socket PATH] [--agent-listen ADDR:PORT "
@@ -216,6 +218,8 @@ main(int argc, char **argv)
 		{ "detector-params", required_argument, NULL, 'E' },
 		{ "heartbeat-ms", required_argument, NULL, 'H' },
 		{ "seed", required_argument, NULL, 'Z' },
+		{ "n-plus-one", no_argument, NULL, '1' },
+		{ "lease-ms", required_argument, NULL, 'e' },
 		{ "migrate-address", required_argument, NULL, 'M' },
 		{ "migrate-ports", required_argument, NULL, 'R' },
 		{ "manager", required_argument, NULL, 'm' },
@@ -313,14 +317,26 @@ main(int argc, char **argv)
 			break;
 		case 'H':
 			o.heartbeat_ms = (uint32_t)strtoul(optarg, NULL, 10);
-			if (o.heartbeat_ms < 10 || o.heartbeat_ms > 60000) {
+			if (o.heartbeat_ms < 100 || o.heartbeat_ms > 60000) {
 				fprintf(stderr,
-				    "vmgrd: --heartbeat-ms: 10 to 60000\n");
+				    "vmgrd: --heartbeat-ms: 100 to 60000\n");
 				return 2;
 			}
 			break;
 		case 'Z':
 			o.mcfg.eng.seed = strtoull(optarg, NULL, 10);
+			break;
+		case '1':
+			o.mcfg.n_plus_one = true;
+			break;
+		case 'e':
+			o.mcfg.lease_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			if (o.mcfg.lease_ms < 100 ||
+			    o.mcfg.lease_ms > 3600000) {
+				fprintf(stderr,
+				    "vmgrd: --lease-ms: 100 to 3600000\n");
+				return 2;
+			}
 			break;
 		case 'M':
 			o.acfg.migrate_address = optarg;

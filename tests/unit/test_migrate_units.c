@@ -186,15 +186,15 @@ static void
 reply_case(bool reg, const char *txt, int want, uint64_t value)
 {
 	struct diag d = { 0 };
-	uint32_t ms = 0;
+	struct uplink_reg_reply rr = { 0 };
 	uint64_t ack = 0;
 	int r;
 
 	if (reg)
-		r = uplink_register_reply_parse(txt, strlen(txt), &ms, &d);
+		r = uplink_register_reply_parse(txt, strlen(txt), &rr, &d);
 	else
 		r = uplink_heartbeat_reply_parse(txt, strlen(txt), &ack, &d);
-	ok(r == want && (r < 0 || (reg ? ms : ack) == value),
+	ok(r == want && (r < 0 || (reg ? rr.heartbeat_ms : ack) == value),
 	    "%s reply %s -> %d %s", reg ? "register" : "heartbeat", txt, r,
 	    d.msg);
 }
@@ -213,6 +213,25 @@ test_uplink(void)
 	reply_case(true, "[]", -EPROTO, 0);
 	reply_case(true, "not json", -EPROTO, 0);
 	reply_case(true, "", -EPROTO, 0);
+	reply_case(true, "{\"heartbeat_ms\":250,\"lease_ms\":2000}", 0, 250);
+	reply_case(true, "{\"heartbeat_ms\":250,\"lease_ms\":100}", -EPROTO,
+	    0); /* a lease shorter than the heartbeat period */
+	reply_case(true, "{\"heartbeat_ms\":250,\"fenced\":1}", -EPROTO, 0);
+	{
+		struct uplink_reg_reply rr;
+		struct diag d = { 0 };
+		const char *t =
+		    "{\"heartbeat_ms\":250,\"lease_ms\":2000,\"fenced\":true}";
+
+		ok(uplink_register_reply_parse(t, strlen(t), &rr, &d) == 0 &&
+			rr.heartbeat_ms == 250 && rr.lease_ms == 2000 &&
+			rr.fenced,
+		    "register reply with lease and fenced");
+		t = "{\"heartbeat_ms\":250}";
+		ok(uplink_register_reply_parse(t, strlen(t), &rr, &d) == 0 &&
+			rr.lease_ms == 0 && !rr.fenced,
+		    "no lease, not fenced by default");
+	}
 	reply_case(false, "{\"ack\":42}", 0, 42);
 	reply_case(false, "{\"ack\":0}", 0, 0);
 	reply_case(false, "{\"ack\":-1}", -EPROTO, 0);
