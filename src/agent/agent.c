@@ -9,6 +9,7 @@
 #include "agent/qemu.h"
 #include "agent/qmp.h"
 #include "core/clock.h"
+#include "core/jv.h"
 #include "core/mem.h"
 
 #include <dirent.h>
@@ -156,6 +157,8 @@ emit(struct agent *a, struct vm *vm, const char *type, json_t *data)
 	    "type", type);
 	if (rec && data)
 		json_object_set(rec, "data", data);
+	if (rec && vm && vm->spec.tag[0])
+		json_object_set_new(rec, "tag", json_string(vm->spec.tag));
 	json_decref(a->ring[ev.seq % AGENT_EVENT_RING]);
 	a->ring[ev.seq % AGENT_EVENT_RING] = rec;
 	log_info(a->log, "vm %s: %s", ev.vm, type);
@@ -1527,7 +1530,41 @@ summary(const struct vm *vm)
 		json_object_set_new(o, "last_beat_ms_ago",
 		    json_integer(
 			(json_int_t)((now - vm->last_beat_ns) / NS_PER_MS)));
+	if (o && vm->spec.tag[0])
+		json_object_set_new(o, "tag", json_string(vm->spec.tag));
 	return o;
+}
+
+int
+agent_vm_console(struct agent *a, const char *name, uint64_t since, size_t max,
+    json_t **ret, struct diag *d)
+{
+	struct vm *vm = find(a, name);
+	uint64_t off;
+	size_t n;
+	char *buf;
+	int r;
+
+	if (!vm) {
+		diag_set(d, "no VM called '%s'", name);
+		return -ENOENT;
+	}
+	if (max > AGENT_CONSOLE_READ_MAX)
+		max = AGENT_CONSOLE_READ_MAX;
+	buf = malloc(max ? max : 1);
+	if (!buf)
+		return -ENOMEM;
+	r = console_read(&vm->con, since, buf, max, &off, &n);
+	if (r < 0) {
+		free(buf);
+		diag_set(d, "console log %s: %s", vm->con.path, strerror(-r));
+		return -EIO;
+	}
+	*ret = json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", vm->spec.name,
+	    "state", state_names[vm->state], "offset", (json_int_t)off, "next",
+	    (json_int_t)(off + n), "data", jv_string_lossy(buf, n));
+	free(buf);
+	return *ret ? 0 : -ENOMEM;
 }
 
 int

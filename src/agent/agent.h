@@ -157,6 +157,19 @@ int agent_vm_delete(struct agent *a, const char *name, struct diag *d);
  * spec, restarts, console log path ... 0, -ENOENT, -ENOMEM. */
 int agent_vm_show(struct agent *a, const char *name, json_t **ret);
 
+#define AGENT_CONSOLE_READ_MAX 65536 /* bytes of console in one reply */
+
+/*
+ * The VM's serial console from byte `since` of its output (this run's;
+ * the log keeps the last console_max_bytes): {"name", "state", "offset",
+ * "next", "data"} with up to max (<= AGENT_CONSOLE_READ_MAX) bytes from
+ * offset, where offset is `since` or the oldest byte kept, and next is
+ * the `since` of the following read. Bytes that are not UTF-8 come as '?'.
+ * 0, -ENOENT, -ENOMEM, -EIO (the log cannot be read, d says why).
+ */
+int agent_vm_console(struct agent *a, const char *name, uint64_t since,
+    size_t max, json_t **ret, struct diag *d);
+
 /* Every VM as a JSON array of summaries. 0 or -ENOMEM. */
 int agent_vm_list(struct agent *a, json_t **ret);
 

@@ -322,6 +322,23 @@ api_route(struct agent *a, const char *method, const char *url,
 	rest++;
 	if (!*rest || strchr(rest, '/'))
 		return error(ret, 404, "no such route");
+	if (strcmp(rest, "console") == 0) {
+		uint64_t since, max;
+		struct diag d = { 0 };
+
+		if (strcmp(method, "GET") != 0)
+			return error(ret, 405, "GET only");
+		if ((r = num_arg(
+			 arg, ud, "since", UINT64_MAX >> 1, 0, &since, ret)) ||
+		    (r = num_arg(arg, ud, "max", AGENT_CONSOLE_READ_MAX,
+			 AGENT_CONSOLE_READ_MAX, &max, ret)))
+			return r;
+		r = agent_vm_console(a, name, since, (size_t)max, ret, &d);
+		if (r == -ENOENT)
+			return error(ret, 404, "no such VM");
+		return r < 0 ? error(ret, 500, d.msg[0] ? d.msg : strerror(-r))
+			     : 200;
+	}
 	return route_vm(a, method, name, rest, body, body_len, ret);
 }
 

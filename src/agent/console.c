@@ -80,6 +80,70 @@ write_log(struct console *c, const char *buf, size_t n)
 	return 0;
 }
 
+/* Reads n bytes at off of path into buf. 0 or -errno (-EIO short). */
+static int
+read_at(const char *path, uint64_t off, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return neg_errno();
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? neg_errno() : -EIO;
+
+			close(fd);
+			return e;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+console_read(const struct console *c, uint64_t since, char *buf, size_t max,
+    uint64_t *ret_off, size_t *ret_n)
+{
+	/* PATH holds [cur_start, total), PATH.1 the half before it. */
+	uint64_t cur_start = c->total - c->cur;
+	uint64_t oldest = c->rotations ? cur_start - c->half : cur_start;
+	uint64_t off = since < oldest ? oldest : since;
+	size_t n = 0;
+	int r;
+
+	if (off > c->total)
+		off = c->total;
+	*ret_off = off;
+	*ret_n = 0;
+	if (off < cur_start) {
+		size_t k =
+		    (size_t)(cur_start - off < max ? cur_start - off : max);
+
+		r = read_at(c->old, off - (cur_start - c->half), buf, k);
+		if (r < 0)
+			return r;
+		n = k;
+	}
+	if (n < max && off + n < c->total) {
+		uint64_t from = off + n;
+		size_t k = (size_t)(c->total - from < max - n ? c->total - from
+							      : max - n);
+
+		r = read_at(c->path, from - cur_start, buf + n, k);
+		if (r < 0)
+			return r;
+		n += k;
+	}
+	*ret_n = n;
+	return 0;
+}
+
 int
 console_feed(
     struct console *c, const char *buf, size_t n, console_line_fn cb, void *ud)

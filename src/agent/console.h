@@ -38,4 +38,15 @@ void console_close(struct console *c);
 int console_feed(
     struct console *c, const char *buf, size_t n, console_line_fn cb, void *ud);
 
+/*
+ * Reads back what the log holds from byte `since` of everything fed (the
+ * stream's offset; the log keeps its last max_bytes at most): up to max
+ * bytes into buf, starting at the oldest byte kept when since is older,
+ * and at the end (nothing) when since is beyond it. *ret_off is where the
+ * bytes start and *ret_n how many; *ret_off + *ret_n is the next `since`.
+ * 0 or -errno from the file system.
+ */
+int console_read(const struct console *c, uint64_t since, char *buf, size_t max,
+    uint64_t *ret_off, size_t *ret_n);
+
 #endif

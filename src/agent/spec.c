@@ -269,7 +269,7 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 	static const char *const keys[] = { "name", "vcpus", "memory_mib",
 		"kernel", "initrd", "disk", "cmdline", "workload", "machine",
 		"cpu", "restart", "console_max_bytes", "heartbeat_timeout_ms",
-		"stop_timeout_ms", "incoming", "self_fence", NULL };
+		"stop_timeout_ms", "incoming", "self_fence", "tag", NULL };
 	const json_t *x;
 	const char *name;
 	int64_t n;
@@ -362,6 +362,18 @@ parse_body(const json_t *v, struct spec *s, struct diag *d)
 	r = jv_get_bool(v, "self_fence", "", &s->self_fence, d);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	r = jv_get_str(v, "tag", "", SPEC_TAG_MAX, &name, d);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0) {
+		for (const char *c = name; *c; c++)
+			if ((unsigned char)*c < 0x20 ||
+			    (unsigned char)*c > 0x7e) {
+				diag_set(d, "tag: printable ASCII only");
+				return -EINVAL;
+			}
+		snprintf(s->tag, sizeof(s->tag), "%s", name);
+	}
 	return 0;
 }
 
@@ -483,5 +495,7 @@ spec_to_json(const struct spec *s)
 		json_object_set_new(o, "incoming", json_true());
 	if (s->self_fence)
 		json_object_set_new(o, "self_fence", json_true());
+	if (s->tag[0])
+		set_str(o, "tag", s->tag);
 	return o;
 }

@@ -12,6 +12,7 @@
 #define SPEC_PATH_MAX 1024
 #define SPEC_CMDLINE_MAX 1024
 #define SPEC_WORKLOAD_MAX 64
+#define SPEC_TAG_MAX 63
 #define SPEC_MAX_BYTES (64u * 1024) /* a spec document */
 #define SPEC_MAX_CPUS 1024 /* highest CPU number + 1 in a cpu list */
 
@@ -63,6 +64,9 @@ struct spec {
 	uint32_t stop_timeout_ms;
 	bool incoming; /* the target of a live migration: wait for the state */
 	bool self_fence; /* killed when the agent loses its manager's lease */
+	/* Opaque to the agent, copied into every event of this VM: lets a
+	 * manager tell one incarnation's news from an older one's. */
+	char tag[SPEC_TAG_MAX + 1];
 };
 
 /*

@@ -1,4 +1,4 @@
-/* cmd_vm.c - `vmgr vm ...`: create, list, show, start, stop, delete, migrate VMs on vmgrd. */
+/* cmd_vm.c - `vmgr vm ...`: create, list, show, start, stop, delete, migrate VMs on vmgrd; their consoles. */
 #include "cli/cli.h"
 #include "cli/http.h"
 
@@ -6,6 +6,7 @@
 #include "model/scenario.h"
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -226,6 +227,82 @@ create(struct cli *cli, const struct http_target *t, int argc, char **argv)
 	return print(cli, json, reply);
 }
 
+/* `vm console NAME [-f] [--since N]`: the VM's serial console as its
+ * agent keeps it; -f follows it (a new host after a migration or restart
+ * starts a new stream) until the VM is on no host or ^C. */
+static int
+console(struct cli *cli, const struct http_target *t, int argc, char **argv)
+{
+	const char *name = NULL;
+	bool follow = false;
+	uint64_t since = 0;
+	char host[128] = "";
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
+			follow = true;
+		else if (!strcmp(argv[i], "--since") && i + 1 < argc)
+			since = strtoull(argv[++i], NULL, 10);
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			return cli_fail(cli, "vm console", EXIT_USAGE,
+			    "unknown argument '%s' (NAME [-f] [--since N])",
+			    argv[i]);
+	}
+	if (!name)
+		return cli_fail(cli, "vm console", EXIT_USAGE,
+		    "expected NAME [-f] [--since N]");
+	for (;;) {
+		char path[256];
+		json_t *reply = NULL;
+		const char *data, *h;
+		uint64_t next;
+		size_t len;
+		int st;
+
+		snprintf(path, sizeof(path),
+		    "/v1/vms/%s/console?since=%" PRIu64 "&max=65536", name,
+		    since);
+		st = http_call(
+		    cli, t, "GET", path, NULL, TIMEOUT_MS, &reply, NULL);
+		rc = http_exit(cli, "vm console", st, reply);
+		if (rc != EXIT_OK) {
+			json_decref(reply);
+			/* Following a VM that left its host ends the follow. */
+			return follow && st == 409 ? EXIT_OK : rc;
+		}
+		h = json_string_value(json_object_get(reply, "host"));
+		if (h && host[0] && strcmp(h, host) != 0) {
+			/* Another host, another stream: from its start. */
+			snprintf(host, sizeof(host), "%s", h);
+			since = 0;
+			json_decref(reply);
+			continue;
+		}
+		if (h)
+			snprintf(host, sizeof(host), "%s", h);
+		data = json_string_value(json_object_get(reply, "data"));
+		len = json_string_length(json_object_get(reply, "data"));
+		next = (uint64_t)json_integer_value(
+		    json_object_get(reply, "next"));
+		if (data && len)
+			fwrite(data, 1, len, cli->out);
+		fflush(cli->out);
+		json_decref(reply);
+		if (len == 65536) {
+			since = next;
+			continue; /* more is there now */
+		}
+		if (!follow)
+			break;
+		since = next;
+		usleep(200 * 1000);
+	}
+	return EXIT_OK;
+}
+
 int
 cmd_vm(struct cli *cli, int argc, char **argv)
 {
@@ -242,6 +319,8 @@ cmd_vm(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (strcmp(verb, "create") == 0)
 		return create(cli, &t, argc - 1, argv + 1);
+	if (strcmp(verb, "console") == 0)
+		return console(cli, &t, argc - 2, argv + 2);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
@@ -275,7 +354,8 @@ cmd_vm(struct cli *cli, int argc, char **argv)
 		json_decref(body);
 	} else {
 		return cli_fail(cli, "vm", EXIT_USAGE,
-		    "expected: vm create|list|show|start|stop|delete|migrate "
+		    "expected: vm create|list|show|start|stop|delete|migrate|"
+		    "console "
 		    "(see 'vmgr help vm')");
 	}
 	rc = http_exit(cli, "vm", st, reply);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int
@@ -232,4 +233,58 @@ jv_get_bool(const json_t *obj, const char *key, const char *path, bool *ret,
 		return wrong(v, p, "true or false", d);
 	*ret = json_is_true(v);
 	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	uint32_t cp;
+	size_t len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+json_t *
+jv_string_lossy(const char *buf, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	char *clean = malloc(n ? n : 1);
+	json_t *s;
+
+	if (!clean)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_len(p + i, n - i);
+
+		if (k == 0) {
+			clean[i++] = '?';
+			continue;
+		}
+		memcpy(clean + i, p + i, k);
+		i += k;
+	}
+	s = json_stringn(clean, n);
+	free(clean);
+	return s;
 }

@@ -56,4 +56,13 @@ int jv_get_str(const json_t *obj, const char *key, const char *path,
 int jv_get_bool(const json_t *obj, const char *key, const char *path, bool *ret,
     struct diag *d);
 
+/*
+ * A JSON string of the bytes buf[0..n) as they are where they are UTF-8,
+ * with every byte that is not part of a valid UTF-8 sequence (stray
+ * continuation, overlong form, surrogate, above U+10FFFF, truncated)
+ * replaced by '?': for text from outside (a guest's console). New
+ * reference, NULL without memory.
+ */
+json_t *jv_string_lossy(const char *buf, size_t n);
+
 #endif

@@ -200,6 +200,12 @@ mapi_route(struct manager *m, const struct mapi_config *cfg, const char *method,
 		    &j);
 		n = reply(r, j, &d, 200, ret_body);
 	} else if (sscanf(url, "/v1/vms/%127[^/]/%31s", name, verb) == 2 &&
+	    get && strcmp(verb, "console") == 0) {
+		r = manager_vm_console(m, name,
+		    num_arg(arg, ud, "since", 0, UINT64_MAX >> 1),
+		    (uint32_t)num_arg(arg, ud, "max", 65536, 65536), &j, &d);
+		n = reply(r, j, &d, 200, ret_body);
+	} else if (sscanf(url, "/v1/vms/%127[^/]/%31s", name, verb) == 2 &&
 	    post) {
 		if (strcmp(verb, "start") == 0)
 			r = manager_vm_start(m, name, &j, &d);

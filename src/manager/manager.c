@@ -54,6 +54,10 @@ struct mvm {
 	host_id host; /* where an agent runs (or starts) it */
 	uint64_t seq;
 	uint32_t gen; /* bumps with every start: stale agent news is ignored */
+	/* The agent-side tag of the incarnation on `host` ("g<gen>" when we
+	 * started it; adopted from the agent on reconcile; "" accepts any),
+	 * and of the source's during a live migration. */
+	char tag[16], from_tag[16];
 	host_id from; /* while migrating: the source host, else HOST_NONE */
 	bool booted;
 	uint64_t start_ns;
@@ -249,6 +253,12 @@ save_host(struct manager *m, host_id h, struct diag *d)
 static void
 push_work(struct manager *m, struct work w)
 {
+	/* One pending reconcile of a host is enough. */
+	if (w.kind == W_RECONCILE)
+		for (uint32_t i = 0; i < m->work_n; i++)
+			if (m->work[m->work_head + i].kind == W_RECONCILE &&
+			    m->work[m->work_head + i].host == w.host)
+				return;
 	if (m->work_n >= WORK_MAX) {
 		mlog(m, LOGL_ERROR, "work queue full: dropping work for %s",
 		    w.vm);
@@ -285,6 +295,8 @@ agent_spec_text(struct manager *m, vm_id v, host_id h, bool incoming)
 		return NULL;
 	if (incoming)
 		json_object_set_new(spec, "incoming", json_true());
+	snprintf(m->vms[v].tag, sizeof(m->vms[v].tag), "g%u", m->vms[v].gen);
+	json_object_set_new(spec, "tag", json_string(m->vms[v].tag));
 	if (m->hosts[h].remote && cluster_vm(m->c, v)->ha)
 		json_object_set_new(spec, "self_fence", json_true());
 	txt = json_dumps(spec, JSON_COMPACT);
@@ -343,6 +355,7 @@ begin_migration(struct manager *m, vm_id v, host_id from, host_id to)
 
 	x->from = from;
 	x->host = to;
+	snprintf(x->from_tag, sizeof(x->from_tag), "%s", x->tag);
 	x->gen++;
 	save_vm(m, v, NULL);
 	event(m, "migrating", vn, host_name(m, to),
@@ -383,6 +396,7 @@ end_migration(struct manager *m, vm_id v, bool ok, const char *how)
 	cluster_reserve_failover(m->c, v, from);
 	x->host = from;
 	x->gen++;
+	snprintf(x->tag, sizeof(x->tag), "%s", x->from_tag);
 	save_vm(m, v, NULL);
 }
 
@@ -545,6 +559,7 @@ agent_event(struct manager *m, host_id h, const json_t *ev)
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	const char *name = json_string_value(json_object_get(ev, "vm"));
 	const json_t *data = json_object_get(ev, "data");
+	const char *tag;
 	struct mvm *x;
 	vm_id v;
 
@@ -573,6 +588,9 @@ agent_event(struct manager *m, host_id h, const json_t *ev)
 	}
 	if (x->host != h)
 		return; /* news of an incarnation that is gone */
+	tag = json_string_value(json_object_get(ev, "tag"));
+	if (tag && x->tag[0] && strcmp(tag, x->tag) != 0)
+		return; /* an older incarnation on this same host */
 	if (strcmp(type, "started") == 0 && x->st == S_STARTING) {
 		x->st = S_RUNNING;
 	} else if (strcmp(type, "booted") == 0) {
@@ -799,13 +817,19 @@ do_work(struct manager *m, struct link *l, struct work *w)
 				{
 					const char *n = json_string_value(
 					    json_object_get(e, "name"));
+					const char *tg = json_string_value(
+					    json_object_get(e, "tag"));
 
 					if (n &&
 					    strcmp(
 						n, cluster_vm(m->c, v)->name) ==
 						0 &&
-					    agent_vm_live(e))
+					    agent_vm_live(e)) {
 						found = true;
+						snprintf(m->vms[v].tag,
+						    sizeof(m->vms[v].tag), "%s",
+						    tg ? tg : "");
+					}
 				}
 				if (found)
 					m->vms[v].st = S_RUNNING;
@@ -1333,6 +1357,60 @@ manager_vm_show(
 		*ret = vm_json(m, v);
 	pthread_mutex_unlock(&m->mu);
 	return r;
+}
+
+int
+manager_vm_console(struct manager *m, const char *name, uint64_t since,
+    uint32_t max, json_t **ret, struct diag *d)
+{
+	struct link_target t;
+	struct link *l = NULL;
+	char path[256], hn[128] = "";
+	char *body = NULL;
+	long status = 0;
+	json_t *j;
+	vm_id v;
+	int r;
+
+	pthread_mutex_lock(&m->mu);
+	r = find_vm(m, name, &v, d);
+	if (r == 0 && m->vms[v].host == HOST_NONE) {
+		diag_set(d, "%s is %s: on no host, so no console", name,
+		    status_names[m->vms[v].st]);
+		r = -EBUSY;
+	}
+	if (r == 0) {
+		t = m->hosts[m->vms[v].host].t;
+		snprintf(hn, sizeof(hn), "%s", host_name(m, m->vms[v].host));
+	}
+	pthread_mutex_unlock(&m->mu);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/v1/vms/%s/console?since=%llu&max=%u",
+	    name, (unsigned long long)since, max);
+	if (link_new(&l) < 0)
+		return -ENOMEM;
+	r = link_call(
+	    l, &t, "GET", path, NULL, AGENT_TIMEOUT_MS, &status, &body, d);
+	link_free(l);
+	if (r < 0) {
+		diag_prefix(d, "agent on %s", hn);
+		free(body);
+		return -EIO;
+	}
+	j = body ? json_loads(body, 0, NULL) : NULL;
+	free(body);
+	if (status != 200 || !json_is_object(j)) {
+		const char *e = json_string_value(json_object_get(j, "error"));
+
+		diag_set(d, "agent on %s: HTTP %ld: %s", hn, status,
+		    e ? e : "no console");
+		json_decref(j);
+		return -EIO;
+	}
+	json_object_set_new(j, "host", json_string(hn));
+	*ret = j;
+	return 0;
 }
 
 int

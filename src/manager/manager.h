@@ -73,6 +73,12 @@ int manager_vm_create(
 int manager_vm_list(struct manager *m, json_t **ret);
 int manager_vm_show(
     struct manager *m, const char *name, json_t **ret, struct diag *d);
+/* The VM's serial console from its agent (GET .../console there), with
+ * "host" added: -EBUSY when it is on no host, -EIO when the agent cannot
+ * be reached or fails (d says which). Blocks for the agent's answer;
+ * called without the manager's lock held. */
+int manager_vm_console(struct manager *m, const char *name, uint64_t since,
+    uint32_t max, json_t **ret, struct diag *d);
 int manager_vm_start(
     struct manager *m, const char *name, json_t **ret, struct diag *d);
 int manager_vm_stop(

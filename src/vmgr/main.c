@@ -18,7 +18,7 @@ static const struct cli_cmd commands[] = {
 	  "place a scenario's VMs and explain every refusal", cmd_place },
 	{ "sim", "--trace FORMAT:PATH [--hosts SPEC] [--allocation S] [--schedule S] [--seed N] [--report DIR] [--json] [--compare S1,S2,..] (vmgr sim --help: all)",
 	  "replay a trace through the decision engine and report", cmd_sim },
-	{ "vm", "create NAME --cpu-milli N --memory-mib N [--priority P] [--workload W] [--no-ha] [--stopped] | create --from SCENARIO | list | show NAME | start NAME | stop NAME | delete NAME | migrate NAME HOST  [--json]",
+	{ "vm", "create NAME --cpu-milli N --memory-mib N [--priority P] [--workload W] [--no-ha] [--stopped] | create --from SCENARIO | list | show NAME | start NAME | stop NAME | delete NAME | migrate NAME HOST | console NAME [-f] [--since N]  [--json]",
 	  "manage VMs on vmgrd", cmd_vm },
 	{ "host", "list | drain NAME | undrain NAME  [--json]",
 	  "manage vmgrd's hosts", cmd_host },

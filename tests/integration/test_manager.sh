@@ -102,6 +102,17 @@ wait_for 30 status_is C running
 check $? "C runs"
 $V vm list | grep -q '^C  *running  *pm0'
 check $? "vm list shows C running on pm0"
+wait_for 30 sh -c "$V vm console C | grep -q 'vmgr-guest: boot ok'"
+check $? "vm console C shows the guest's boot line"
+wait_for 30 sh -c "$V vm console C | grep -q 'vmgr-heartbeat'"
+b0=$($V vm console C | sed -n 's/.*vmgr-heartbeat \([0-9]*\).*/\1/p' | tail -n 1)
+timeout 3 $V vm console C -f >"$T/console" 2>&1
+b1=$(sed -n 's/.*vmgr-heartbeat \([0-9]*\).*/\1/p' "$T/console" | tail -n 1)
+[ -n "$b0" ] && [ -n "$b1" ] && [ "$b1" -gt "$b0" ]
+check $? "vm console C -f follows the console (heartbeat $b0, then $b1)"
+$V vm console nosuch >/dev/null 2>&1
+[ $? = 3 ]
+check $? "vm console of an unknown VM: exit 3"
 $V vm stop C >/dev/null
 check $? "vm stop C"
 wait_for 30 status_is C stopped
@@ -205,6 +216,7 @@ check $? "R runs again after the restart"
 runs=$(curl -s --unix-socket "$T/var/agent.sock" http://a/v1/vms | grep -o '"name":"R"' | wc -l)
 [ "$runs" = 1 ]
 check $? "R runs exactly once ($runs)"
+[ "$runs" = 1 ] || { curl -s --unix-socket "$T/var/agent.sock" http://a/v1/vms | head -c 600; echo; grep -n "R \|R)" "$T/log" | tail -n 20; } | sed "s/^/# /"
 [ "$(pgrep -f 'qemu-system-x86_64 -name R ' | wc -l)" -le 1 ]
 check $? "at most one QEMU process for R"
 

@@ -219,6 +219,30 @@ test_console(void)
 	ok(l.n == 1002 && l.beats == 2,
 	    "every line scanned, split heartbeats too (%d lines, %d beats)",
 	    l.n, l.beats);
+	{
+		/* Reading back: the stream's offsets across both files. */
+		char rb[20000];
+		uint64_t off;
+		size_t n;
+
+		is_int(console_read(&c, 0, rb, sizeof(rb), &off, &n), 0,
+		    "read from 0");
+		ok(off == c.total - (c.half + c.cur) && n == c.half + c.cur &&
+			memcmp(rb + n - 35,
+			    "vmgr-heartbeat 1\r\nvmgr-heartbeat 2\n", 35) == 0,
+		    "read from 0 starts at the oldest byte kept (%llu) and "
+		    "ends with the last line (%zu bytes)",
+		    (unsigned long long)off, n);
+		console_read(&c, c.total - 10, rb, sizeof(rb), &off, &n);
+		ok(off == c.total - 10 && n == 10 &&
+			memcmp(rb, "artbeat 2\n", 10) == 0,
+		    "read the last 10 bytes");
+		console_read(&c, c.total - c.cur - 4, rb, 8, &off, &n);
+		ok(n == 8 && off == c.total - c.cur - 4,
+		    "a read across the two files");
+		console_read(&c, c.total + 100, rb, sizeof(rb), &off, &n);
+		ok(off == c.total && n == 0, "beyond the end: nothing");
+	}
 	unlink(path);
 	unlink(old);
 	rmdir(dir);

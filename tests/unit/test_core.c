@@ -203,6 +203,35 @@ test_jv(void)
 	is_str(d.msg, "top.c: unknown key (expected one of: a, b)",
 	    "unknown key message");
 	json_decref(j);
+	{
+		/* Console bytes: valid UTF-8 kept, every bad byte a '?'. */
+		static const struct {
+			const char *in, *out;
+			size_t n;
+		} cases[] = {
+			{ "plain\n", "plain\n", 6 },
+			{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+			    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14 },
+			{ "a\xff"
+			  "b\x80"
+			  "c",
+			    "a?b?c", 5 },
+			{ "\xc0\xaf", "??", 2 }, /* overlong '/' */
+			{ "\xed\xa0\x80", "???", 3 }, /* a surrogate */
+			{ "\xf4\x90\x80\x80", "????", 4 }, /* > U+10FFFF */
+			{ "x\xe2\x82", "x??", 3 }, /* cut short */
+		};
+
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			json_t *t = jv_string_lossy(cases[k].in, cases[k].n);
+
+			ok(t && json_string_length(t) == cases[k].n &&
+				memcmp(json_string_value(t), cases[k].out,
+				    cases[k].n) == 0,
+			    "jv_string_lossy case %zu", k);
+			json_decref(t);
+		}
+	}
 }
 
 int
