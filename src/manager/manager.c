@@ -1581,6 +1581,20 @@ track_hosts(struct manager *m)
 }
 
 /* Adds or updates a host. Caller holds mu. */
+/* A new failure detector for a remote host, as configured. Heartbeats
+ * cross a network from loaded hosts: the phi detector gets half a second
+ * of acceptable pause and a 100 ms deviation floor unless told otherwise.
+ * 0 or -errno with d. */
+static int
+host_detector(struct manager *m, struct detector **ret, struct diag *d)
+{
+	return detector_new(m->cfg.detector ? m->cfg.detector : "phi-accrual",
+	    m->cfg.detector_params ? m->cfg.detector_params
+		: m->cfg.detector  ? NULL
+				   : "pause_ms=500,min_std_ms=100",
+	    ret, d);
+}
+
 static int
 put_host(struct manager *m, const char *name, const char *url,
     const char *token, const struct res *cap, bool watch, bool remote,
@@ -1618,15 +1632,7 @@ put_host(struct manager *m, const char *name, const char *url,
 	mh->watch = watch;
 	mh->remote = remote;
 	if (remote && !mh->det) {
-		/* Heartbeats cross a network from loaded hosts: the phi
-		 * detector gets half a second of acceptable pause and a
-		 * 100 ms deviation floor unless told otherwise. */
-		r = detector_new(
-		    m->cfg.detector ? m->cfg.detector : "phi-accrual",
-		    m->cfg.detector_params ? m->cfg.detector_params
-			: m->cfg.detector  ? NULL
-					   : "pause_ms=500,min_std_ms=100",
-		    &mh->det, d);
+		r = host_detector(m, &mh->det, d);
 		if (r < 0)
 			return r;
 	}
@@ -1797,7 +1803,14 @@ manager_host_register(struct manager *m, const json_t *req, const char *token,
 	if (r == 0) {
 		struct mhost *mh = &m->hosts[h];
 		bool was_fenced = mh->fenced;
+		struct detector *fresh = NULL;
 
+		/* A new agent process: its heartbeat history starts again
+		 * (the gap it was away for is not an interval to learn). */
+		if (host_detector(m, &fresh, d) == 0) {
+			detector_free(mh->det);
+			mh->det = fresh;
+		}
 		detector_heartbeat(mh->det, now_ns(m));
 		mh->last_seen_ns = now_ns(m);
 		mh->suspected = false;

@@ -193,6 +193,20 @@ check $? "the manager fenced h$victim"
 agent "$victim"
 wait_for 20 hosts_up 3
 check $? "h$victim's agent registers again and its host is up"
+# Its heartbeat history starts again: the outage is not an interval the
+# failure detector learns from, so a second failure is seen as fast.
+sleep 2
+before=$(grep -c "host h$victim: lease over" "$T/mgr.log")
+t0=$(now_ms)
+kill -9 "$(cat "$T/a$victim.pid")"
+failed_again() { [ "$(grep -c "host h$victim: lease over" "$T/mgr.log")" -gt "$before" ]; }
+wait_for 10 failed_again
+dt=$(($(now_ms) - t0))
+failed_again && [ "$dt" -le 4000 ]
+check $? "a second failure of h$victim is declared as fast (${dt} ms, limit 4000)"
+agent "$victim"
+wait_for 20 hosts_up 3
+check $? "h$victim's agent registers once more"
 
 # --- partition: the link of a host with VMs goes down ---------------------
 cut=
