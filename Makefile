@@ -1,7 +1,7 @@
 # Makefile - the front door: make run, make test, make bench (see README.md).
 BUILD ?= build
 ASAN ?= build-asan
-VMGR = $(BUILD)/src/cli/vmgr
+VMGR = $(BUILD)/src/vmgr/vmgr
 B ?=
 
 .PHONY: all setup build build-asan build-clang run test test-fast bench fuzz format clean
