@@ -47,8 +47,14 @@ static const struct scase cases[] = {
 	{ "synthetic-1M-vms/100k-hosts",
 	    "synthetic:vms=1000000,rate=100,life=1800", "100000x16:64",
 	    "first-fit", NULL },
-	{ "synthetic-1M-vms/100k-hosts/best-fit",
-	    "synthetic:vms=1000000,rate=100,life=1800", "100000x16:64",
+	/* Best fit searches the index by branch and bound: at 100,000 hosts
+	 * it is many times slower than first fit (docs/sim.md), so its case
+	 * is a tenth of the size. */
+	{ "synthetic-100k-vms/10k-hosts/first-fit",
+	    "synthetic:vms=100000,rate=100,life=1800", "10000x16:64",
+	    "first-fit", NULL },
+	{ "synthetic-100k-vms/10k-hosts/best-fit",
+	    "synthetic:vms=100000,rate=100,life=1800", "10000x16:64",
 	    "best-fit", NULL },
 };
 
