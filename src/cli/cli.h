@@ -50,5 +50,7 @@ int cli_fail(struct cli *cli, const char *cmd, int code, const char *fmt, ...)
 
 int cmd_place(struct cli *cli, int argc, char **argv);
 int cmd_strategies(struct cli *cli, int argc, char **argv);
+int cmd_pack(struct cli *cli, int argc, char **argv);
+int cmd_plan(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -12,6 +12,15 @@ static const struct cli_cmd commands[] = {
 	"place a scenario's VMs and explain every refusal", cmd_place},
     {"strategies", "[--json]", "list the registered strategies",
 	cmd_strategies},
+    {"pack",
+	"INSTANCE [--strategy S] [--order arrival|decreasing] [--json] | "
+	"--optimal INSTANCE [--time-limit S] [--json]",
+	"pack a BPPLIB or .vbp instance, by a strategy or optimally", cmd_pack},
+    {"plan",
+	"SCENARIO [--time-limit S] [--max-migrations K] [--target-hosts N] "
+	"[--strategy S] [--json]",
+	"optimal placement and consolidation, with bound, gap and migrations",
+	cmd_plan},
 };
 
 static void
