@@ -861,6 +861,34 @@ out:
 	return r;
 }
 
+/* from[] with every unplaced batch VM put on the first host that takes
+ * it (VM order, every constraint including N+1), into out[]. */
+static int
+first_fit(const struct prob *p, const host_id *from, host_id *out)
+{
+	const struct cluster *c = p->c;
+	struct pstate s;
+	int r = pstate_init(&s, c, p->o->n_plus_one);
+
+	if (r < 0)
+		return r;
+	for (vm_id v = 0; v < c->n_vms && r == 0; v++)
+		r = pstate_move(&s, v, from[v]);
+	for (vm_id v = 0; v < c->n_vms && r == 0; v++) {
+		if (!p->batch[v] || s.at[v] != HOST_NONE)
+			continue;
+		for (host_id h = 0; h < c->n_hosts; h++)
+			if (pstate_check(&s, v, h) == PSTATE_OK) {
+				r = pstate_move(&s, v, h);
+				break;
+			}
+	}
+	if (r == 0)
+		memcpy(out, s.at, c->n_vms * sizeof(*out));
+	pstate_done(&s);
+	return r;
+}
+
 static double
 objective_of(const struct prob *p, const struct eval *e)
 {
@@ -895,6 +923,22 @@ bound_from(const struct prob *p, double solver_obj, uint32_t unplaced)
 	if (p->mode_migr)
 		b += p->n_running - 0.5;
 	return b;
+}
+
+/*
+ * A model bound above this proves that no plan leaves fewer than u batch
+ * VMs unplaced. Minimising cost (P = total cost + 1), a plan with u - 1
+ * unplaced has an objective of at most total cost + P (u - 1) = P u - 1.
+ * Minimising migrations (P = running + 2), at most P (u - 1) + 1/2.
+ */
+static double
+unplaced_threshold(const struct prob *p, uint32_t u)
+{
+	if (u == 0)
+		return -DBL_MAX;
+	if (p->mode_migr)
+		return p->P * (u - 1) + 0.5;
+	return p->P * u - 1 + 1e-6;
 }
 
 struct cover {
@@ -1174,6 +1218,18 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 			cur_e = cand_e;
 		}
 	}
+	/* A first fit of the batch, so there is a fair incumbent even
+	 * without a warm start. */
+	r = first_fit(&p, res.target, cand);
+	if (r < 0)
+		goto fail;
+	r = evaluate(&p, cand, &cand_e);
+	if (r < 0)
+		goto fail;
+	if (better(&p, &cand_e, &cur_e)) {
+		memcpy(res.target, cand, c->n_vms * sizeof(*cand));
+		cur_e = cand_e;
+	}
 	res.status = ASSIGN_HEURISTIC;
 	res.lp_bound = -1;
 	r = build(&p);
@@ -1230,6 +1286,9 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 			goto fail;
 		Cbc_setLogLevel(cbc, o->verbose ? 1 : 0);
 		Cbc_setParameter(cbc, "timeMode", "elapsed");
+		/* CBC 2.10 can crash in CglPreProcess::postProcess when the
+		 * time limit strikes (seen under ASan): no preprocessing. */
+		Cbc_setParameter(cbc, "preprocess", "off");
 		if (dl.limited) {
 			/* CBC overshoots a little while it winds down. */
 			double left = deadline_left_s(&dl) * 0.92 - 0.02;
@@ -1239,7 +1298,10 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 			Cbc_setParameter(cbc, "seconds", secs);
 		}
 		Cbc_solve(cbc);
-		proven_inf = Cbc_isProvenInfeasible(cbc);
+		/* Stopped early, CBC may call a model infeasible that is not:
+		 * believe it only when the search finished. */
+		proven_inf =
+		    Cbc_status(cbc) == 0 && Cbc_isProvenInfeasible(cbc);
 		if (!proven_inf)
 			solver_bound = Cbc_getBestPossibleObjValue(cbc);
 		if (Cbc_bestSolution(cbc) &&
@@ -1263,24 +1325,31 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 	res.hosts_used = cur_e.hosts_used;
 	res.cost = cur_e.cost;
 	res.objective = objective_of(&p, &cur_e);
-	res.comb_bound = -1;
-	if (!p.mode_migr && cur_e.unplaced == 0)
-		res.comb_bound = comb_bound(&p);
-	res.bound = 0;
-	if (res.comb_bound > res.bound)
-		res.bound = res.comb_bound;
-	if (have_lp) {
-		double b = bound_from(&p, lp_value, cur_e.unplaced);
+	{
+		/* The best proven bound on the model's objective. */
+		double lb = -DBL_MAX;
 
-		res.lp_bound = b > 0 ? b : 0;
-		if (b > res.bound)
-			res.bound = b;
-	}
-	if (solver_bound > -DBL_MAX) {
-		double b = bound_from(&p, solver_bound, cur_e.unplaced);
+		if (have_lp)
+			lb = lp_value;
+		if (solver_bound > lb)
+			lb = solver_bound;
+		res.unplaced_proven = cur_e.unplaced == 0 ||
+		    (lb > -DBL_MAX &&
+			lb > unplaced_threshold(&p, cur_e.unplaced));
+		res.comb_bound = -1;
+		if (!p.mode_migr && cur_e.unplaced == 0)
+			res.comb_bound = comb_bound(&p);
+		res.bound = 0;
+		if (res.comb_bound > res.bound)
+			res.bound = res.comb_bound;
+		if (have_lp) {
+			double b = bound_from(&p, lp_value, cur_e.unplaced);
 
-		if (b > res.bound)
-			res.bound = b;
+			res.lp_bound = b > 0 ? b : 0;
+		}
+		if (lb > -DBL_MAX &&
+		    bound_from(&p, lb, cur_e.unplaced) > res.bound)
+			res.bound = bound_from(&p, lb, cur_e.unplaced);
 	}
 	if ((p.mode_migr || integral_costs(&p)) && res.bound > 0)
 		res.bound = ceil(res.bound - 1e-6);
@@ -1288,7 +1357,8 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 		res.bound = res.objective;
 	if (proven_inf)
 		res.status = ASSIGN_INFEASIBLE;
-	else if (res.objective <= res.bound + 1e-6 * fmax(1, res.objective))
+	else if (res.unplaced_proven &&
+	    res.objective <= res.bound + 1e-6 * fmax(1, res.objective))
 		res.status = ASSIGN_OPTIMAL;
 	else if (have_model)
 		res.status = ASSIGN_LIMIT;

@@ -42,15 +42,17 @@ enum assign_status {
  * placed); VMs outside the problem keep their current host. Cost counts
  * the hosts that hold at least one VM in the plan. `bound` is a proven
  * lower bound on the objective (cost, or migrations with target_hosts)
- * over all plans that leave as many batch VMs unplaced; gap =
- * (objective - bound) / objective (0 when both are 0). Embedded: release
- * with assign_result_done.
+ * over all plans that leave as many batch VMs unplaced (and
+ * unplaced_proven says whether fewer unplaced is impossible; OPTIMAL needs
+ * both); gap = (objective - bound) / objective (0 when both are 0).
+ * Embedded: release with assign_result_done.
  */
 struct assign_result {
 	host_id *target; /* n_vms */
 	uint32_t n_vms;
 	enum assign_status status;
 	uint32_t placed, unplaced; /* of the batch */
+	bool unplaced_proven; /* no plan places more of the batch */
 	uint32_t migrations; /* running VMs whose host changes */
 	uint32_t hosts_used;
 	double cost;
@@ -81,7 +83,8 @@ struct assign_result {
  * columns have unique names, or it would silently drop it), the time left
  * (wall clock: timeMode elapsed) and a silent log. The plan returned is
  * re-checked against every constraint before it is returned; a plan CBC
- * did not improve is the warm start (or the current placement).
+ * did not improve is the best of the warm start, a first fit of the
+ * batch in VM order under every constraint, and the current placement.
  * 0 and *ret, -EINVAL for a bad option (a host cost <= 0, a warm start
  * naming a host out of range), -ENOMEM.
  */

@@ -288,7 +288,8 @@ search(struct bc *b, uint32_t bins_left, uint32_t disc)
 	r = completions(b, l, seed, COMPLETIONS_MAX, false);
 	if (r < 0)
 		return r;
-	qsort(l->c, l->n, sizeof(*l->c), cmp_comp);
+	if (l->n > 1)
+		qsort(l->c, l->n, sizeof(*l->c), cmp_comp);
 	for (uint32_t i = 0; i < l->n; i++) {
 		const struct comp *c = &l->c[i];
 		int64_t waste[INSTANCE_DIMS_MAX];

@@ -22,8 +22,9 @@
 #define BB_NODES_MAX 2000000u /* per exact pricing call */
 #define PRICE_KEEP 8u /* improving patterns kept per pricing call */
 #define DIVE_DEPTH_MAX 100000u
-#define TIGHT_PATTERNS_MAX 50000u
-#define TIGHT_NODES_MAX 5000000u
+#define TIGHT_PATTERNS_MAX 5000u /* more: not worth an exact cover */
+#define TIGHT_NODES_MAX 1000000u
+#define MIP_COLS_MAX 20000u /* CBC's preprocessing outlasts deadlines */
 
 /* One pattern: types and copies, in a pool. */
 struct pool {
@@ -1005,6 +1006,8 @@ pool_mip(struct cg *cg, struct bpp_sol *best, double seconds, bool *improved)
 		r = -ENOMEM;
 		goto out;
 	}
+	if (seconds < 0.05)
+		goto out;
 	for (uint32_t d = 0; d < p->d; d++) {
 		int64_t total = 0;
 
@@ -1015,6 +1018,8 @@ pool_mip(struct cg *cg, struct bpp_sol *best, double seconds, bool *improved)
 	}
 	tight = room < 2.0;
 	st[0] = 0;
+	if (!tight && pl->n > MIP_COLS_MAX)
+		goto out;
 	for (uint32_t j = 0; j < pl->n; j++) {
 		bool keep = true;
 
@@ -1030,6 +1035,8 @@ pool_mip(struct cg *cg, struct bpp_sol *best, double seconds, bool *improved)
 		obj[n++] = 1;
 		st[n] = (CoinBigIndex)nnz;
 	}
+	if (n > MIP_COLS_MAX)
+		goto out;
 	for (uint32_t t = 0; t < p->m; t++) {
 		rowlo[t] = p->b[t];
 		rowup[t] = tight ? p->b[t] : DBL_MAX;
@@ -1045,6 +1052,9 @@ pool_mip(struct cg *cg, struct bpp_sol *best, double seconds, bool *improved)
 		Cbc_setInteger(m, (int)j);
 	Cbc_setLogLevel(m, 0);
 	Cbc_setParameter(m, "timeMode", "elapsed");
+	/* CBC 2.10 can crash in CglPreProcess::postProcess when the time
+	 * limit strikes (seen under ASan); without preprocessing it cannot. */
+	Cbc_setParameter(m, "preprocess", "off");
 	snprintf(secs, sizeof(secs), "%.3f", seconds);
 	Cbc_setParameter(m, "seconds", secs);
 	/* Only packings better than the incumbent are of interest. */
@@ -1186,7 +1196,13 @@ add_tight_patterns(struct cg *cg, uint64_t bins)
 	w.typ = cg->bin_typ;
 	w.cnt = cg->bin_cnt;
 	tight_dfs(&w, 0);
-	return w.err ? w.err : (int)w.added;
+	if (w.err)
+		return w.err;
+	/* A cut-short enumeration is no exact cover: do not spend the time
+	 * on it (the patterns stay in the pool for the dives). */
+	if (w.added >= TIGHT_PATTERNS_MAX || w.nodes > TIGHT_NODES_MAX)
+		return 0;
+	return (int)w.added;
 }
 
 int

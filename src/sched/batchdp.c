@@ -228,6 +228,10 @@ batchdp_select(const struct batchdp_item *items, uint32_t n,
 		with_room += any;
 	}
 	qsort(ord, n_bins, sizeof(*ord), cmp_bkey);
+	/* The budget is for the whole call: shared by the hosts with room. */
+	if (with_room > 1)
+		work = work / with_room > BATCHDP_WORK_MIN ? work / with_room
+							   : BATCHDP_WORK_MIN;
 	for (uint32_t bi = 0; bi < n_bins; bi++) {
 		uint64_t v;
 

@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 #define BATCHDP_ITEMS_MAX 4096u
-#define BATCHDP_WORK_DEFAULT (UINT64_C(1) << 24) /* items x states */
+#define BATCHDP_WORK_DEFAULT (UINT64_C(1) << 22) /* items x states */
+#define BATCHDP_WORK_MIN 4096u /* per host, however many */
 
 struct batchdp_item {
 	struct res need;
@@ -37,8 +38,9 @@ struct batchdp_result {
  * dimensions that matter (where an item needs something), on a grid of
  * the greatest common divisor of the capacity and the sizes in each
  * dimension, so the common cases (millicores in steps of 250, memory in
- * GiB) are exact with few states. When items x states would exceed `work`
- * (0: BATCHDP_WORK_DEFAULT) the grid coarsens: sizes round up and the
+ * GiB) are exact with few states. When items x states would exceed the
+ * budget (`work`, 0: BATCHDP_WORK_DEFAULT, shared evenly by the bins that
+ * have room, at least BATCHDP_WORK_MIN each) the grid coarsens: sizes round up and the
  * capacity down, so what is chosen always fits, but the optimum may be
  * missed (`scaled`, not `exact`). Several bins are filled one after
  * another, the roomiest first, each optimally for the items left: a

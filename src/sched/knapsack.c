@@ -13,9 +13,9 @@ static const struct param_spec knap_params[] = {
 	"weight times its size (its share of the cluster, in thousandths)"},
     {"window", PARAM_INT, "256", 1, BATCHDP_ITEMS_MAX, NULL,
 	"how many of the oldest waiting VMs the DP considers"},
-    {"work", PARAM_INT, "16777216", 1024, 1073741824.0, NULL,
-	"DP budget per host: candidates x capacity states; beyond it sizes "
-	"are rounded (still safe, no longer exact)"},
+    {"work", PARAM_INT, "4194304", 4096, 1073741824.0, NULL,
+	"DP budget per decision: candidates x capacity states; beyond it "
+	"sizes are rounded (still safe, no longer exact)"},
 };
 
 struct knap {

@@ -11,6 +11,8 @@
 
 /* ---- a direct, independent validity check for exhaustive search ------ */
 
+#define DIRECT_HOSTS 64
+
 struct opt {
 	bool valid;
 	uint32_t unplaced, migrations, hosts;
@@ -20,10 +22,15 @@ static struct opt
 direct(const struct cluster *c, const host_id *t, bool n_plus_one)
 {
 	struct opt o = {.valid = true};
-	int64_t load[8][RES_NDIM] = {{0}}, ha[8][RES_NDIM] = {{0}};
+	int64_t load[DIRECT_HOSTS][RES_NDIM] = {{0}};
+	int64_t ha[DIRECT_HOSTS][RES_NDIM] = {{0}};
 	int64_t total[RES_NDIM] = {0};
-	bool used[8] = {false};
+	bool used[DIRECT_HOSTS] = {false};
 
+	if (c->n_hosts > DIRECT_HOSTS) {
+		o.valid = false;
+		return o;
+	}
 	for (vm_id v = 0; v < c->n_vms; v++) {
 		const struct vm *vm = cluster_vm(c, v);
 		const struct host *hs;
@@ -528,14 +535,16 @@ test_n_plus_one(void)
 static void
 test_time_limit(void)
 {
-	/* 60 VMs of random sizes on 30 hosts: CBC does not prove this in a
-	 * second; the call must return near the limit with a valid plan. */
+	/* 60 VMs on 30 hosts of random sizes and costs: no bound closes the
+	 * gap quickly, CBC runs into the limit and must stop near it with a
+	 * valid plan. */
 	struct rng r;
 	struct cluster *c;
 	struct clock clk;
 	struct assign_opts ao = {0};
 	struct assign_result res;
 	vm_id batch[60];
+	double cost[30];
 	char name[16];
 	uint64_t t0;
 	double secs;
@@ -543,17 +552,19 @@ test_time_limit(void)
 	rng_init(&r, 99);
 	cluster_new(&c);
 	for (int i = 0; i < 30; i++) {
-		struct host_spec h = {
-		    .name = name, .cap = {{16000, 65536, 0, 0}}};
+		struct host_spec h = {.name = name,
+		    .cap = {{rng_range(&r, 8, 32) * 1000,
+			rng_range(&r, 16, 128) * 1024, 0, 0}}};
 
 		snprintf(name, sizeof(name), "h%d", i);
 		cluster_add_host(c, &h, NULL);
+		cost[i] = (double)rng_range(&r, 10, 40);
 	}
 	for (int i = 0; i < 60; i++) {
 		struct vm_spec s = {.name = name,
 		    .perf = PERF_NORMAL,
-		    .demand = {{rng_range(&r, 2, 9) * 1000,
-			rng_range(&r, 4, 30) * 1024, 0, 0}}};
+		    .demand = {{rng_range(&r, 1, 9) * 1000,
+			rng_range(&r, 2, 30) * 1024, 0, 0}}};
 
 		snprintf(name, sizeof(name), "v%d", i);
 		cluster_add_vm(c, &s, &batch[i]);
@@ -561,6 +572,7 @@ test_time_limit(void)
 	clock_init_monotonic(&clk);
 	ao.clk = &clk;
 	ao.limit_ns = NS_PER_S;
+	ao.host_cost = cost;
 	t0 = clock_now(&clk);
 	ok(assign_solve(c, batch, 60, &ao, &res) == 0, "60 VMs, 1 s limit");
 	secs = (double)(clock_now(&clk) - t0) / 1e9;
@@ -570,6 +582,7 @@ test_time_limit(void)
 	ok(direct(c, res.target, false).valid && res.unplaced == 0,
 	    "with a valid plan (%s, cost %g, bound %g)",
 	    assign_status_name(res.status), res.cost, res.bound);
+	ok(res.bound <= res.cost, "and a bound below its cost");
 	assign_result_done(&res);
 	cluster_free(c);
 }
