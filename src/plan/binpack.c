@@ -4,7 +4,8 @@
 #include <string.h>
 
 #define BINCOMP_NODES_TIGHT 2000000u /* under a bin of room: worth it */
-#define BINCOMP_NODES_LOOSE 100000u /* otherwise: small instances only */
+#define BINCOMP_NODES_LOOSE 50000u /* otherwise: small instances only */
+#define BINCOMP_ITEMS_LOOSE 100u
 
 /* Room a packing into lb bins leaves, in bins (summed over dimensions). */
 static double
@@ -51,11 +52,13 @@ binpack_solve(const struct instance *in, const struct binpack_opts *o,
 	 * at once, and may prove the bound infeasible. */
 	while (res.sol.n_bins > lb && !o->no_colgen && !deadline_passed(&dl)) {
 		enum bincomp_result br;
+		bool tight = room(res.problem, lb) < 1.0;
 
+		if (!tight && res.problem->n > BINCOMP_ITEMS_LOOSE)
+			break;
 		r = bincomp_solve(res.problem, (uint32_t)lb,
-		    room(res.problem, lb) < 1.0 ? BINCOMP_NODES_TIGHT
-						: BINCOMP_NODES_LOOSE,
-		    &dl, &res.sol, &br);
+		    tight ? BINCOMP_NODES_TIGHT : BINCOMP_NODES_LOOSE, &dl,
+		    &res.sol, &br);
 		if (r < 0)
 			goto fail;
 		if (br == BINCOMP_INFEASIBLE)

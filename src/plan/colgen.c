@@ -19,9 +19,12 @@
 #define LB_EPS 1e-6 /* slack when rounding an LP value up to a bound */
 #define COLS_MAX 200000u
 #define DP_BITS_MAX (UINT64_C(1) << 27) /* 16 MiB of keep bits */
+#define DP_CAP_FIRST 5000u /* above: the Pareto list prices first */
+#define PARETO_STATES_MAX (1u << 22)
 #define BB_NODES_MAX 2000000u /* per exact pricing call */
 #define PRICE_KEEP 8u /* improving patterns kept per pricing call */
 #define DIVE_DEPTH_MAX 100000u
+#define SMOOTH_ALPHA 0.5 /* weight of the stability center */
 #define TIGHT_PATTERNS_MAX 5000u /* more: not worth an exact cover */
 #define TIGHT_NODES_MAX 1000000u
 #define MIP_COLS_MAX 20000u /* CBC's preprocessing outlasts deadlines */
@@ -49,7 +52,8 @@ struct cg {
 	struct rng rng;
 	Clp_Simplex *lp;
 	struct pool pool;
-	double *pi; /* duals, m */
+	double *pi; /* duals priced at, m */
+	double *pi_out, *pi_center; /* the master's; the stability center */
 	double *rowlo; /* m */
 	uint32_t *r; /* residual demand, m */
 	/* pricing scratch */
@@ -543,13 +547,166 @@ price_dp(struct cg *cg, double *ret_value)
 /* Finds improving patterns for the duals in cg->pi (kept in cg->keep).
  * *ret_value is the best value seen; *exact when it is the true maximum
  * (or proves that none exceeds 1). */
+/* A Pareto state: load, value, and how it was reached (for the pattern). */
+struct pstate_kp {
+	int64_t w;
+	double v;
+	uint32_t item; /* split item added last, or UINT32_MAX */
+	uint32_t parent; /* state index in the arena */
+};
+
+/*
+ * One dimension, large capacity: the 0/1 knapsack over binary-split
+ * copies by Nemhauser and Ullmann's list of non-dominated (load, value)
+ * states, which stays far smaller than the capacity when items are large
+ * (Scholl's HARD instances: C = 100,000, four items a bin). Exact.
+ * -E2BIG when the states would exceed PARETO_STATES_MAX (use the DP).
+ */
+static int
+price_pareto(struct cg *cg, double *ret_value)
+{
+	const struct bpp *p = cg->p;
+	int64_t cap = p->cap[0];
+	uint32_t *st = NULL, *sq = NULL, ns = 0, n_arena = 0, cap_arena;
+	uint32_t *cur = NULL, *nxt = NULL, n_cur, best;
+	struct pstate_kp *ar = NULL;
+	double base = 0;
+	int r = -ENOMEM;
+
+	memset(cg->take, 0, p->m * sizeof(*cg->take));
+	cap_arena = 1u << 16;
+	st = malloc((size_t)p->m * 40 * sizeof(*st));
+	sq = malloc((size_t)p->m * 40 * sizeof(*sq));
+	ar = malloc(cap_arena * sizeof(*ar));
+	cur = malloc(cap_arena * sizeof(*cur));
+	nxt = malloc(cap_arena * sizeof(*nxt));
+	if (!st || !sq || !ar || !cur || !nxt)
+		goto out;
+	for (uint32_t t = 0; t < p->m; t++) {
+		uint64_t s = (uint64_t)bpp_size(p, t)[0], q;
+
+		if (cg->r[t] == 0 || cg->pi[t] <= EPS)
+			continue;
+		if (s == 0) {
+			cg->take[t] = cg->r[t];
+			base += cg->pi[t] * cg->r[t];
+			continue;
+		}
+		q = (uint64_t)cap / s;
+		if (q > cg->r[t])
+			q = cg->r[t];
+		for (uint64_t c = 1; q > 0; c *= 2) {
+			uint64_t take = c < q ? c : q;
+
+			st[ns] = t;
+			sq[ns++] = (uint32_t)take;
+			q -= take;
+		}
+	}
+	ar[n_arena++] = (struct pstate_kp){0, 0, UINT32_MAX, UINT32_MAX};
+	cur[0] = 0;
+	n_cur = 1;
+	for (uint32_t j = 0; j < ns; j++) {
+		int64_t wq = bpp_size(p, st[j])[0] * (int64_t)sq[j];
+		double vq = cg->pi[st[j]] * sq[j];
+		uint32_t a = 0, b = 0, n = 0;
+		double top = -1;
+
+		/* Merge cur (sorted by load) with cur + item, keeping only
+		 * states worth more than every lighter one. */
+		if (n_arena + n_cur > PARETO_STATES_MAX) {
+			r = -E2BIG;
+			goto out;
+		}
+		if (n_arena + n_cur > cap_arena || 2 * n_cur > cap_arena) {
+			uint32_t nc = cap_arena;
+			void *x;
+
+			while (nc < n_arena + n_cur || nc < 2 * n_cur)
+				nc *= 2;
+			x = realloc(ar, nc * sizeof(*ar));
+			if (!x)
+				goto out;
+			ar = x;
+			x = realloc(nxt, nc * sizeof(*nxt));
+			if (!x)
+				goto out;
+			nxt = x;
+			x = realloc(cur, nc * sizeof(*cur));
+			if (!x)
+				goto out;
+			cur = x;
+			cap_arena = nc;
+		}
+		while (a < n_cur || b < n_cur) {
+			int64_t wa = a < n_cur ? ar[cur[a]].w : INT64_MAX;
+			int64_t wb = b < n_cur ? ar[cur[b]].w + wq : INT64_MAX;
+			uint32_t id;
+			double v;
+			int64_t w;
+
+			if (wb > cap && wa == INT64_MAX)
+				break;
+			if (wa <= wb) {
+				id = cur[a++];
+				if (ar[id].v > top + 1e-12) {
+					nxt[n++] = id;
+					top = ar[id].v;
+				}
+				continue;
+			}
+			w = wb;
+			v = ar[cur[b]].v + vq;
+			if (w > cap) {
+				b = n_cur; /* heavier ones overflow too */
+				continue;
+			}
+			if (v > top + 1e-12) {
+				ar[n_arena] =
+				    (struct pstate_kp){w, v, j, cur[b]};
+				nxt[n++] = n_arena++;
+				top = v;
+			}
+			b++;
+		}
+		{
+			uint32_t *x = cur;
+
+			cur = nxt;
+			nxt = x;
+			n_cur = n;
+		}
+	}
+	best = cur[n_cur - 1]; /* the heaviest kept state is worth the most */
+	*ret_value = ar[best].v + base;
+	for (uint32_t id = best; ar[id].item != UINT32_MAX; id = ar[id].parent)
+		cg->take[st[ar[id].item]] += sq[ar[id].item];
+	cg->n_keep = 0;
+	if (*ret_value > 1.0 + RC_EPS)
+		keep_pattern(cg, *ret_value);
+	r = 0;
+out:
+	free(st);
+	free(sq);
+	free(ar);
+	free(cur);
+	free(nxt);
+	return r;
+}
+
 static int
 price(struct cg *cg, double *ret_value, bool *exact)
 {
 	int r;
 
 	if (cg->p->d == 1) {
-		r = price_dp(cg, ret_value);
+		/* Large capacities: the Pareto list first (it is exact);
+		 * small ones, or a list that grows too long: the DP. */
+		r = (uint64_t)cg->p->cap[0] > DP_CAP_FIRST
+		    ? price_pareto(cg, ret_value)
+		    : -E2BIG;
+		if (r == -E2BIG)
+			r = price_dp(cg, ret_value);
 		if (r != -E2BIG) {
 			*exact = true;
 			return r;
@@ -570,12 +727,24 @@ enum cg_end {
  * improves. *ret_z is the LP value, *ret_exact whether optimality is
  * proven, *ret_farley the best Farley bound seen (0 if none).
  */
+/* The value of kept pattern k under duals pi. */
+static double
+pat_value(const struct pattern *k, const double *pi)
+{
+	double v = 0;
+
+	for (uint32_t e = 0; e < k->n; e++)
+		v += pi[k->typ[e]] * k->cnt[e];
+	return v;
+}
+
 static int
 cg_optimize(struct cg *cg, double *ret_z, bool *ret_exact, double *ret_farley,
     enum cg_end *ret_end)
 {
 	const struct bpp *p = cg->p;
-	double farley = 0;
+	double best_lb = 0;
+	bool have_center = false;
 	int r;
 
 	for (uint32_t t = 0; t < p->m; t++)
@@ -583,9 +752,9 @@ cg_optimize(struct cg *cg, double *ret_z, bool *ret_exact, double *ret_farley,
 	Clp_chgRowLower(cg->lp, cg->rowlo);
 	Clp_dual(cg->lp, 0);
 	for (;;) {
-		double z, v;
+		double z;
 		const double *dual;
-		bool exact;
+		bool smooth = have_center;
 		int added = 0;
 
 		if (Clp_status(cg->lp) != 0)
@@ -600,37 +769,66 @@ cg_optimize(struct cg *cg, double *ret_z, bool *ret_exact, double *ret_farley,
 		*ret_z = z;
 		dual = Clp_dualRowSolution(cg->lp);
 		for (uint32_t t = 0; t < p->m; t++)
-			cg->pi[t] = dual[t] > 0 ? dual[t] : 0;
-		if (deadline_passed(cg->dl)) {
-			*ret_exact = false;
-			*ret_farley = farley;
-			*ret_end = CG_STOPPED;
-			return 0;
-		}
-		r = price(cg, &v, &exact);
-		if (r < 0)
-			return r;
-		cg->iterations++;
-		if (exact && v > 1.0 && z / v > farley)
-			farley = z / v;
-		for (uint32_t i = 0; i < cg->n_keep; i++) {
-			r = add_pattern(cg, cg->keep[i].n, cg->keep[i].typ,
-			    cg->keep[i].cnt);
-			if (r == -E2BIG) {
+			cg->pi_out[t] = dual[t] > 0 ? dual[t] : 0;
+		for (;;) {
+			double v, rhs = 0;
+			bool exact;
+
+			if (deadline_passed(cg->dl)) {
 				*ret_exact = false;
-				*ret_farley = farley;
+				*ret_farley = best_lb;
 				*ret_end = CG_STOPPED;
 				return 0;
 			}
+			/* Wentges smoothing: price at a point between the
+			 * duals with the best Lagrangian bound so far and the
+			 * master's, which damps the duals' oscillation. */
+			for (uint32_t t = 0; t < p->m; t++) {
+				cg->pi[t] = smooth
+				    ? SMOOTH_ALPHA * cg->pi_center[t] +
+					(1 - SMOOTH_ALPHA) * cg->pi_out[t]
+				    : cg->pi_out[t];
+				rhs += cg->pi[t] * cg->r[t];
+			}
+			r = price(cg, &v, &exact);
 			if (r < 0)
 				return r;
-			added += r;
-		}
-		if (added == 0) {
-			/* Nothing new: either no improving pattern, or the
-			 * pattern is known (tolerances): converged. */
+			cg->iterations++;
+			/* Any nonnegative duals scaled by the best pattern's
+			 * value are feasible: a Lagrangian (Farley) bound. */
+			if (exact && rhs / (v > 1.0 ? v : 1.0) > best_lb) {
+				best_lb = rhs / (v > 1.0 ? v : 1.0);
+				memcpy(cg->pi_center, cg->pi,
+				    p->m * sizeof(*cg->pi));
+				have_center = true;
+			}
+			for (uint32_t i = 0; i < cg->n_keep; i++) {
+				if (pat_value(&cg->keep[i], cg->pi_out) <=
+				    1.0 + RC_EPS)
+					continue; /* not improving the master */
+				r = add_pattern(cg, cg->keep[i].n,
+				    cg->keep[i].typ, cg->keep[i].cnt);
+				if (r == -E2BIG) {
+					*ret_exact = false;
+					*ret_farley = best_lb;
+					*ret_end = CG_STOPPED;
+					return 0;
+				}
+				if (r < 0)
+					return r;
+				added += r;
+			}
+			if (added > 0)
+				break;
+			if (smooth) {
+				/* Mis-pricing: try the master's own duals. */
+				smooth = false;
+				continue;
+			}
+			/* Nothing improves at the master's duals (or only
+			 * known patterns, within tolerances): converged. */
 			*ret_exact = exact;
-			*ret_farley = farley;
+			*ret_farley = best_lb;
 			*ret_end = CG_CONVERGED;
 			return 0;
 		}
@@ -650,6 +848,8 @@ cg_init(struct cg *cg, const struct bpp *p, const struct deadline *dl,
 	cg->dl = dl;
 	rng_init(&cg->rng, seed);
 	cg->pi = calloc(m, sizeof(*cg->pi));
+	cg->pi_out = calloc(m, sizeof(*cg->pi_out));
+	cg->pi_center = calloc(m, sizeof(*cg->pi_center));
 	cg->rowlo = calloc(m, sizeof(*cg->rowlo));
 	cg->r = calloc(m, sizeof(*cg->r));
 	cg->take = calloc(m, sizeof(*cg->take));
@@ -659,9 +859,9 @@ cg_init(struct cg *cg, const struct bpp *p, const struct deadline *dl,
 	cg->col_el = calloc(m, sizeof(*cg->col_el));
 	cg->bin_typ = calloc(m, sizeof(*cg->bin_typ));
 	cg->bin_cnt = calloc(m, sizeof(*cg->bin_cnt));
-	if (!cg->pi || !cg->rowlo || !cg->r || !cg->take || !cg->items ||
-	    !cg->eff || !cg->col_rows || !cg->col_el || !cg->bin_typ ||
-	    !cg->bin_cnt)
+	if (!cg->pi || !cg->pi_out || !cg->pi_center || !cg->rowlo || !cg->r ||
+	    !cg->take || !cg->items || !cg->eff || !cg->col_rows ||
+	    !cg->col_el || !cg->bin_typ || !cg->bin_cnt)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < PRICE_KEEP; i++) {
 		cg->keep[i].typ = calloc(m, sizeof(uint32_t));
@@ -713,6 +913,8 @@ cg_done(struct cg *cg)
 		Clp_deleteModel(cg->lp);
 	pool_done(&cg->pool);
 	free(cg->pi);
+	free(cg->pi_out);
+	free(cg->pi_center);
 	free(cg->rowlo);
 	free(cg->r);
 	free(cg->take);
@@ -851,7 +1053,7 @@ dive(struct cg *cg, const uint64_t *lb, struct bpp_sol *best, bool randomise,
 			break; /* this dive cannot beat the incumbent */
 		/* Complete the fixed part heuristically. */
 		bpp_sol_done(&rest);
-		r = heur_pack(p, cg->r, 0, cg->dl, &rest, NULL);
+		r = heur_pack_fast(p, cg->r, 0, cg->dl, &rest);
 		if (r < 0)
 			goto out;
 		if (bins_fixed + rest.n_bins < best->n_bins) {

@@ -395,7 +395,7 @@ run_rule(struct ws *w, enum heur_rule rule, const uint32_t *ord_sum,
 
 static int
 pack(const struct bpp *p, const uint32_t *cnt, uint32_t target,
-    const struct deadline *dl, int only, struct bpp_sol *best,
+    const struct deadline *dl, int only, bool fast, struct bpp_sol *best,
     enum heur_rule *ret_rule)
 {
 	struct deadline none;
@@ -422,7 +422,7 @@ pack(const struct bpp *p, const uint32_t *cnt, uint32_t target,
 	if (r < 0)
 		goto out;
 	for (int rule = 0; rule < HEUR_NRULES; rule++) {
-		if (only >= 0 && rule != only)
+		if ((only >= 0 && rule != only) || (fast && rule == HEUR_MBS))
 			continue;
 		if (only < 0 && rule != HEUR_NFD &&
 		    (deadline_passed(dl) ||
@@ -455,7 +455,14 @@ int
 heur_pack(const struct bpp *p, const uint32_t *cnt, uint32_t target,
     const struct deadline *dl, struct bpp_sol *best, enum heur_rule *ret_rule)
 {
-	return pack(p, cnt, target, dl, -1, best, ret_rule);
+	return pack(p, cnt, target, dl, -1, false, best, ret_rule);
+}
+
+int
+heur_pack_fast(const struct bpp *p, const uint32_t *cnt, uint32_t target,
+    const struct deadline *dl, struct bpp_sol *best)
+{
+	return pack(p, cnt, target, dl, -1, true, best, NULL);
 }
 
 int
@@ -463,5 +470,5 @@ heur_run(const struct bpp *p, const uint32_t *cnt, enum heur_rule rule,
     const struct deadline *dl, struct bpp_sol *ret)
 {
 	bpp_sol_done(ret);
-	return pack(p, cnt, 0, dl, (int)rule, ret, NULL);
+	return pack(p, cnt, 0, dl, (int)rule, false, ret, NULL);
 }

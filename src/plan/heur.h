@@ -35,6 +35,11 @@ const char *heur_rule_name(enum heur_rule r);
 int heur_pack(const struct bpp *p, const uint32_t *cnt, uint32_t target,
     const struct deadline *dl, struct bpp_sol *best, enum heur_rule *ret_rule);
 
+/* As heur_pack without minimum bin slack (the slow rule): for the many
+ * residual packings a dive asks for. */
+int heur_pack_fast(const struct bpp *p, const uint32_t *cnt, uint32_t target,
+    const struct deadline *dl, struct bpp_sol *best);
+
 /* One rule alone (for tests and benchmarks); *ret is replaced. */
 int heur_run(const struct bpp *p, const uint32_t *cnt, enum heur_rule rule,
     const struct deadline *dl, struct bpp_sol *ret);
