@@ -6,6 +6,7 @@
 #include "core/mem.h"
 #include "plan/bounds.h"
 #include "plan/bpp.h"
+#include "plan/consolidate.h"
 #include "plan/deadline.h"
 #include "plan/pstate.h"
 
@@ -18,6 +19,9 @@
 #include <string.h>
 
 #define VARS_MAX_DEFAULT 200000u
+#define X_PER_SECOND 2000.0 /* assignment variables CBC starts on per second */
+#define X_MIN 500u
+#define LP_VARS_MAX 20000u /* the separate LP relaxation solve */
 #define LINK_ROWS_MAX 30000u /* x <= y rows one by one up to this many x */
 #define NAME_LEN 32
 
@@ -404,6 +408,15 @@ build(struct prob *p)
 	double *vals = NULL, sum_cost = 0, min_cost = DBL_MAX;
 	bool *running_here = NULL;
 	uint32_t vars_max = o->vars_max ? o->vars_max : VARS_MAX_DEFAULT;
+
+	/* CBC cannot be interrupted while it solves the root LP: keep the
+	 * model to what it can start on within the limit. */
+	if (o->clk && o->limit_ns) {
+		double cap = X_PER_SECOND * (double)o->limit_ns / 1e9;
+
+		if (cap < vars_max)
+			vars_max = cap < X_MIN ? X_MIN : (uint32_t)cap;
+	}
 	size_t scratch;
 	int64_t col;
 	int r = -ENOMEM;
@@ -861,6 +874,122 @@ out:
 	return r;
 }
 
+struct vkey {
+	double size;
+	vm_id v;
+};
+
+static int
+cmp_vkey(const void *a, const void *b)
+{
+	const struct vkey *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/*
+ * from[] with the unplaced batch VMs packed largest first, each on the
+ * fullest host already in use that takes it, else on the unused host
+ * with the lowest cost per unit of capacity (per_unit) or the lowest
+ * cost that does: a cost-aware best fit decreasing, into out[]. Per unit
+ * suits big VMs, cheapest suits spread (anti-affinity) groups.
+ */
+static int
+cost_bfd(const struct prob *p, const host_id *from, bool per_unit, host_id *out)
+{
+	const struct cluster *c = p->c;
+	struct vkey *vk = malloc((c->n_vms ? c->n_vms : 1) * sizeof(*vk));
+	struct vkey *hk = malloc((c->n_hosts ? c->n_hosts : 1) * sizeof(*hk));
+	bool *open = calloc(c->n_hosts ? c->n_hosts : 1, sizeof(*open));
+	double maxlim[RES_NDIM] = {0};
+	uint32_t nv = 0;
+	struct pstate s;
+	int r = -ENOMEM;
+
+	if (!vk || !hk || !open)
+		goto out_free;
+	r = pstate_init(&s, c, p->o->n_plus_one);
+	if (r < 0)
+		goto out_free;
+	for (vm_id v = 0; v < c->n_vms && r == 0; v++)
+		r = pstate_move(&s, v, from[v]);
+	if (r < 0)
+		goto out;
+	for (host_id h = 0; h < c->n_hosts; h++)
+		for (int d = 0; d < RES_NDIM; d++)
+			if ((double)cluster_host(c, h)->limit.v[d] > maxlim[d])
+				maxlim[d] =
+				    (double)cluster_host(c, h)->limit.v[d];
+	for (host_id h = 0; h < c->n_hosts; h++) {
+		double capn = 0;
+
+		for (int d = 0; d < RES_NDIM; d++)
+			if (maxlim[d] > 0)
+				capn += (double)cluster_host(c, h)->limit.v[d] /
+				    maxlim[d];
+		hk[h] =
+		    (struct vkey){per_unit ? (capn > 0 ? -p->cost[h] / capn : 0)
+					   : -p->cost[h],
+			h};
+	}
+	/* Ascending cost (per capacity) = descending -cost. */
+	qsort(hk, c->n_hosts, sizeof(*hk), cmp_vkey);
+	for (vm_id v = 0; v < c->n_vms; v++) {
+		if (s.at[v] != HOST_NONE)
+			open[s.at[v]] = true;
+		if (!p->batch[v] || s.at[v] != HOST_NONE)
+			continue;
+		vk[nv].size = 0;
+		for (int d = 0; d < RES_NDIM; d++)
+			if (maxlim[d] > 0)
+				vk[nv].size +=
+				    (double)cluster_vm(c, v)->demand.v[d] /
+				    maxlim[d];
+		vk[nv++].v = v;
+	}
+	qsort(vk, nv, sizeof(*vk), cmp_vkey);
+	for (uint32_t i = 0; i < nv && r == 0; i++) {
+		vm_id v = vk[i].v;
+		host_id pick = HOST_NONE;
+		double pick_room = 0;
+
+		for (host_id h = 0; h < c->n_hosts; h++) {
+			struct res f;
+			double room = 0;
+
+			if (!open[h] || pstate_check(&s, v, h) != PSTATE_OK)
+				continue;
+			pstate_free(&s, h, &f);
+			for (int d = 0; d < RES_NDIM; d++)
+				if (maxlim[d] > 0)
+					room += (double)f.v[d] / maxlim[d];
+			if (pick == HOST_NONE || room < pick_room) {
+				pick = h;
+				pick_room = room;
+			}
+		}
+		for (host_id k = 0; pick == HOST_NONE && k < c->n_hosts; k++)
+			if (!open[hk[k].v] &&
+			    pstate_check(&s, v, hk[k].v) == PSTATE_OK)
+				pick = hk[k].v;
+		if (pick == HOST_NONE)
+			continue;
+		open[pick] = true;
+		r = pstate_move(&s, v, pick);
+	}
+	if (r == 0)
+		memcpy(out, s.at, c->n_vms * sizeof(*out));
+out:
+	pstate_done(&s);
+out_free:
+	free(vk);
+	free(hk);
+	free(open);
+	return r;
+}
+
 /* from[] with every unplaced batch VM put on the first host that takes
  * it (VM order, every constraint including N+1), into out[]. */
 static int
@@ -945,6 +1074,18 @@ struct cover {
 	double ratio, cap, cost;
 };
 
+/* Can host h hold anything in a plan: up, or keeping its VMs? */
+static bool
+usable(const struct prob *p, host_id h)
+{
+	if (p->forced[h] || host_up(p->c, h))
+		return true;
+	for (vm_id v = 0; v < p->c->n_vms; v++)
+		if (p->scope[v] && cluster_vm(p->c, v)->host == h)
+			return true;
+	return false;
+}
+
 /* Fractional covering bound on host cost when every VM is placed: in each
  * dimension, the cheapest capacity (by cost per unit) that holds the
  * demand, on top of the hosts forced on; with identical hosts and nothing
@@ -963,7 +1104,7 @@ comb_bound(const struct prob *p)
 	for (host_id h = 0; h < c->n_hosts; h++) {
 		if (p->forced[h])
 			forced += p->cost[h];
-		if (p->ycol[h] < 0 || p->forced[h])
+		if (!usable(p, h) || p->forced[h])
 			continue;
 		if (first == HOST_NONE)
 			first = h;
@@ -982,7 +1123,7 @@ comb_bound(const struct prob *p)
 		for (host_id h = 0; h < c->n_hosts; h++) {
 			double cap = (double)p->free0[h].v[d];
 
-			if (p->ycol[h] < 0)
+			if (!usable(p, h))
 				continue;
 			if (p->forced[h]) {
 				need -= cap;
@@ -1230,6 +1371,40 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 		memcpy(res.target, cand, c->n_vms * sizeof(*cand));
 		cur_e = cand_e;
 	}
+	/* And a cost-aware best fit decreasing of the batch, followed (when
+	 * running VMs may move) by the greedy emptying of hosts. */
+	for (int rule = 0; rule < 2; rule++) {
+		for (vm_id v = 0; v < c->n_vms; v++)
+			cand[v] = cluster_vm(c, v)->host;
+		r = cost_bfd(&p, cand, rule == 0, cand);
+		if (r < 0)
+			goto fail;
+		r = evaluate(&p, cand, &cand_e);
+		if (r < 0)
+			goto fail;
+		if (better(&p, &cand_e, &cur_e)) {
+			memcpy(res.target, cand, c->n_vms * sizeof(*cand));
+			cur_e = cand_e;
+		}
+	}
+	/* Then empty what hosts the greedy can: new VMs move freely, running
+	 * ones within the budget (none unless consolidating). */
+	{
+		uint32_t migr;
+
+		r = consolidate_greedy(c, res.target,
+		    o->consolidate ? o->max_migrations : 0, o->n_plus_one, cand,
+		    &migr);
+		if (r < 0)
+			goto fail;
+		r = evaluate(&p, cand, &cand_e);
+		if (r < 0)
+			goto fail;
+		if (better(&p, &cand_e, &cur_e)) {
+			memcpy(res.target, cand, c->n_vms * sizeof(*cand));
+			cur_e = cand_e;
+		}
+	}
 	res.status = ASSIGN_HEURISTIC;
 	res.lp_bound = -1;
 	r = build(&p);
@@ -1246,7 +1421,10 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 		r = mb_csc(&p.m, &csc);
 		if (r < 0)
 			goto fail;
-		/* The LP relaxation, for the report. */
+	}
+	if (have_model && p.nx <= LP_VARS_MAX) {
+		/* The LP relaxation, for the report (CBC's bound covers it
+		 * on larger models). */
 		lp = Clp_newModel();
 		if (!lp) {
 			r = -ENOMEM;
@@ -1258,7 +1436,9 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 		    p.m.rup);
 		if (dl.limited)
 			Clp_setMaximumSeconds(lp, deadline_left_s(&dl) / 4);
-		Clp_initialSolve(lp);
+		/* Dual simplex from the slack basis: Clp's automatic choice
+		 * may take the Idiot crash, which crashes on big models. */
+		Clp_dual(lp, 0);
 		if (Clp_status(lp) == 0) {
 			lp_value = Clp_objectiveValue(lp);
 			have_lp = true;
@@ -1289,6 +1469,12 @@ assign_solve(const struct cluster *c, const vm_id *batch, uint32_t n_batch,
 		/* CBC 2.10 can crash in CglPreProcess::postProcess when the
 		 * time limit strikes (seen under ASan): no preprocessing. */
 		Cbc_setParameter(cbc, "preprocess", "off");
+		/* Its Idiot crash + crossover for big root LPs crashes too
+		 * (ClpPresolve inside Idiot::crossOver, 300+ VMs): plain
+		 * dual simplex instead. */
+		Cbc_setParameter(cbc, "idiotCrash", "0");
+		Cbc_setParameter(cbc, "sprintCrash", "0");
+		Cbc_setParameter(cbc, "presolve", "off");
 		if (dl.limited) {
 			/* CBC overshoots a little while it winds down. */
 			double left = deadline_left_s(&dl) * 0.92 - 0.02;
