@@ -1312,7 +1312,10 @@ struct tight {
 	int64_t minpos[INSTANCE_DIMS_MAX];
 	uint32_t *typ, *cnt, n;
 	uint64_t nodes;
-	uint32_t added;
+	uint32_t added; /* patterns collected */
+	/* collected patterns, added to the pool only if the enumeration
+	 * completes (a partial one would just slow every later LP) */
+	uint32_t *aoff, *atyp, *acnt, a_nnz, cap_nnz;
 	int err;
 };
 
@@ -1328,12 +1331,28 @@ tight_dfs(struct tight *w, uint32_t from)
 	for (uint32_t k = 0; k < p->d && ok; k++)
 		ok = p->cap[k] - w->load[k] <= w->budget[k];
 	if (ok) {
-		int r = add_pattern(w->cg, w->n, w->typ, w->cnt);
+		if (w->a_nnz + w->n > w->cap_nnz) {
+			uint32_t nc = w->cap_nnz ? w->cap_nnz * 2 : 4096;
+			uint32_t *a, *b;
 
-		if (r < 0 && r != -E2BIG)
-			w->err = r;
-		else if (r > 0)
-			w->added++;
+			while (nc < w->a_nnz + w->n)
+				nc *= 2;
+			a = realloc(w->atyp, nc * sizeof(*a));
+			if (a)
+				w->atyp = a;
+			b = realloc(w->acnt, nc * sizeof(*b));
+			if (b)
+				w->acnt = b;
+			if (!a || !b) {
+				w->err = -ENOMEM;
+				return;
+			}
+			w->cap_nnz = nc;
+		}
+		memcpy(&w->atyp[w->a_nnz], w->typ, w->n * sizeof(*w->typ));
+		memcpy(&w->acnt[w->a_nnz], w->cnt, w->n * sizeof(*w->cnt));
+		w->a_nnz += w->n;
+		w->aoff[++w->added] = w->a_nnz;
 	}
 	for (uint32_t t = from; t < p->m; t++) {
 		const int64_t *s = bpp_size(p, t);
@@ -1397,14 +1416,28 @@ add_tight_patterns(struct cg *cg, uint64_t bins)
 		return 0; /* too many patterns would qualify */
 	w.typ = cg->bin_typ;
 	w.cnt = cg->bin_cnt;
+	w.aoff = malloc((TIGHT_PATTERNS_MAX + 2) * sizeof(*w.aoff));
+	if (!w.aoff)
+		return -ENOMEM;
+	w.aoff[0] = 0;
 	tight_dfs(&w, 0);
-	if (w.err)
-		return w.err;
-	/* A cut-short enumeration is no exact cover: do not spend the time
-	 * on it (the patterns stay in the pool for the dives). */
-	if (w.added >= TIGHT_PATTERNS_MAX || w.nodes > TIGHT_NODES_MAX)
-		return 0;
-	return (int)w.added;
+	/* A cut-short enumeration is no exact cover: not worth the time. */
+	if (!w.err && w.added < TIGHT_PATTERNS_MAX &&
+	    w.nodes <= TIGHT_NODES_MAX) {
+		for (uint32_t i = 0; i < w.added && !w.err; i++) {
+			int r = add_pattern(cg, w.aoff[i + 1] - w.aoff[i],
+			    &w.atyp[w.aoff[i]], &w.acnt[w.aoff[i]]);
+
+			if (r < 0 && r != -E2BIG)
+				w.err = r;
+		}
+	} else {
+		w.added = 0;
+	}
+	free(w.aoff);
+	free(w.atyp);
+	free(w.acnt);
+	return w.err ? w.err : (int)w.added;
 }
 
 int
