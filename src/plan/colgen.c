@@ -999,6 +999,49 @@ out:
 
 /* ---- diving ----------------------------------------------------------- */
 
+/* Waste of pattern j as it would be fixed now: copies beyond the
+ * residual demand dropped. */
+static void
+clipped_waste(const struct cg *cg, uint32_t j, int64_t *waste)
+{
+	const struct pool *pl = &cg->pool;
+	const struct bpp *p = cg->p;
+
+	for (uint32_t k = 0; k < p->d; k++)
+		waste[k] = p->cap[k];
+	for (uint32_t o = pl->off[j]; o < pl->off[j + 1]; o++) {
+		uint32_t t = pl->typ[o];
+		uint32_t c = pl->cnt[o] < cg->r[t] ? pl->cnt[o] : cg->r[t];
+
+		for (uint32_t k = 0; k < p->d; k++)
+			waste[k] -= (int64_t)c * bpp_size(p, t)[k];
+	}
+}
+
+/* Can `mult` copies of pattern j be fixed within the waste budget? */
+static bool
+within_budget(
+    const struct cg *cg, uint32_t j, uint32_t mult, const int64_t *budget)
+{
+	int64_t w[INSTANCE_DIMS_MAX];
+
+	clipped_waste(cg, j, w);
+	for (uint32_t k = 0; k < cg->p->d; k++)
+		if ((int64_t)mult * w[k] > budget[k])
+			return false;
+	return true;
+}
+
+static void
+spend_budget(const struct cg *cg, uint32_t j, uint32_t mult, int64_t *budget)
+{
+	int64_t w[INSTANCE_DIMS_MAX];
+
+	clipped_waste(cg, j, w);
+	for (uint32_t k = 0; k < cg->p->d; k++)
+		budget[k] -= (int64_t)mult * w[k];
+}
+
 /*
  * One dive: repeatedly solve the residual LP, complete the fixed part with
  * the heuristics, and fix the patterns the LP uses (all with value >= 1,
@@ -1007,7 +1050,7 @@ out:
  */
 static int
 dive(struct cg *cg, const uint64_t *lb, struct bpp_sol *best, bool randomise,
-    bool *improved)
+    bool one_at_a_time, bool *improved)
 {
 	const struct bpp *p = cg->p;
 	uint32_t cap_fixed = 64, n_fixed = 0, bins_fixed = 0;
@@ -1016,10 +1059,21 @@ dive(struct cg *cg, const uint64_t *lb, struct bpp_sol *best, bool randomise,
 	struct bpp_sol rest;
 	int r = 0;
 
+	int64_t budget[INSTANCE_DIMS_MAX];
+
 	bpp_sol_init(&rest);
 	if (!ids || !mult) {
 		r = -ENOMEM;
 		goto out;
+	}
+	/* A packing into best - 1 bins wastes at most this in all: fixing
+	 * a bin that wastes more cannot lead there. */
+	for (uint32_t k = 0; k < p->d; k++) {
+		int64_t total = 0;
+
+		for (uint32_t t = 0; t < p->m; t++)
+			total += bpp_size(p, t)[k] * (int64_t)p->b[t];
+		budget[k] = (int64_t)(best->n_bins - 1) * p->cap[k] - total;
 	}
 	memcpy(cg->r, p->b, p->m * sizeof(*cg->r));
 	for (uint32_t depth = 0; depth < DIVE_DEPTH_MAX; depth++) {
@@ -1067,10 +1121,31 @@ dive(struct cg *cg, const uint64_t *lb, struct bpp_sol *best, bool randomise,
 		if (end != CG_CONVERGED)
 			break;
 		x = Clp_primalColumnSolution(cg->lp);
-		for (uint32_t j = 0; j < cg->pool.n; j++) {
+		if (one_at_a_time) {
+			/* Fix one copy of the most used pattern (a little
+			 * noise from the seed breaks ties between dives). */
+			double top = 0;
+
+			for (uint32_t j = 0; j < cg->pool.n; j++) {
+				double v = x[j] *
+				    (1 +
+					(randomise ? 0.2 * rng_unit(&cg->rng)
+						   : 0));
+
+				if (x[j] > EPS && v > top) {
+					top = v;
+					pick = j;
+				}
+			}
+			if (pick == UINT32_MAX)
+				break;
+		}
+		for (uint32_t j = 0; j < cg->pool.n && !one_at_a_time; j++) {
 			uint32_t k = (uint32_t)floor(x[j] + EPS);
 			double f = x[j] - k;
 
+			if (!within_budget(cg, j, 1, budget))
+				continue;
 			if (k > 0) {
 				if (n_fixed == cap_fixed) {
 					void *a, *b;
@@ -1103,13 +1178,14 @@ dive(struct cg *cg, const uint64_t *lb, struct bpp_sol *best, bool randomise,
 		if (n_fixed == before) {
 			if (pick == UINT32_MAX)
 				break; /* integral LP: fixed above, or nothing */
-			if (randomise && total_frac > 0) {
+			if (randomise && total_frac > 0 && !one_at_a_time) {
 				double u = rng_unit(&cg->rng) * total_frac;
 
 				for (uint32_t j = 0; j < cg->pool.n; j++) {
 					double f = x[j] - floor(x[j] + EPS);
 
-					if (f <= EPS)
+					if (f <= EPS ||
+					    !within_budget(cg, j, 1, budget))
 						continue;
 					pick = j;
 					if ((u -= f) <= 0)
@@ -1136,9 +1212,12 @@ dive(struct cg *cg, const uint64_t *lb, struct bpp_sol *best, bool randomise,
 			ids[n_fixed] = pick;
 			mult[n_fixed++] = 1;
 		}
-		/* Take the newly fixed patterns out of the residual demand. */
+		/* Take the newly fixed patterns out of the residual demand
+		 * (and their waste out of the budget). */
 		for (uint32_t i = before; i < n_fixed; i++) {
 			const struct pool *pl = &cg->pool;
+
+			spend_budget(cg, ids[i], mult[i], budget);
 
 			for (uint32_t o = pl->off[ids[i]];
 			     o < pl->off[ids[i] + 1]; o++) {
@@ -1490,7 +1569,7 @@ colgen_solve(const struct bpp *p, uint64_t seed, const struct deadline *dl,
 	}
 	for (uint32_t i = 0; best->n_bins > *lb && !deadline_passed(dl); i++) {
 		imp = false;
-		r = dive(&cg, lb, best, i > 0, &imp);
+		r = dive(&cg, lb, best, i > 1, i % 2 == 1, &imp);
 		if (r < 0)
 			goto out;
 		st.dives++;
