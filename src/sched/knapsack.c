@@ -13,13 +13,16 @@ static const struct param_spec knap_params[] = {
 	"weight times its size (its share of the cluster, in thousandths)"},
     {"window", PARAM_INT, "256", 1, BATCHDP_ITEMS_MAX, NULL,
 	"how many of the oldest waiting VMs the DP considers"},
+    {"backfill", PARAM_BOOL, "true", 0, 0, NULL,
+	"after the chosen set, offer the other waiting VMs (highest worth "
+	"first) for whatever room the placement leaves"},
     {"work", PARAM_INT, "4194304", 4096, 1073741824.0, NULL,
 	"DP budget per decision: candidates x capacity states; beyond it "
 	"sizes are rounded (still safe, no longer exact)"},
 };
 
 struct knap {
-	bool by_size;
+	bool by_size, backfill;
 	uint32_t window;
 	uint64_t work;
 };
@@ -33,6 +36,7 @@ knap_init(const struct params *p, uint64_t seed, void **ret_state)
 	if (!k)
 		return -ENOMEM;
 	k->by_size = params_enum(p, "value") == 1;
+	k->backfill = params_bool(p, "backfill");
 	k->window = (uint32_t)params_int(p, "window");
 	k->work = (uint64_t)params_int(p, "work");
 	*ret_state = k;
@@ -132,6 +136,19 @@ knap_pick(void *state, const struct cluster *c, const struct sched_queue *q,
 	qsort(ch, nc, sizeof(*ch), cmp_chosen);
 	for (uint32_t i = 0; i < nc && r == 0; i++)
 		r = sched_pick_add(ret, ch[i].idx);
+	if (k->backfill) {
+		/* The placer may not reproduce the DP's packing exactly:
+		 * offer the rest, most worth first, for the room left. */
+		uint32_t nb2 = 0;
+
+		for (uint32_t i = 0; i < n; i++)
+			if (res.bin[i] == UINT32_MAX)
+				ch[nb2++] =
+				    (struct chosen){(double)items[i].value, i};
+		qsort(ch, nb2, sizeof(*ch), cmp_chosen);
+		for (uint32_t i = 0; i < nb2 && r == 0; i++)
+			r = sched_pick_add(ret, ch[i].idx);
+	}
 	ret->strict = false;
 	batchdp_result_done(&res);
 out:
