@@ -156,7 +156,8 @@ test_policy(void)
 	cluster_add_vm(c, &e, NULL);
 	for (uint32_t i = 0; i < 3; i++)
 		q[i] = (struct sched_entry){i, 0, i};
-	ok(scheduler_new("knapsack", NULL, 1, &s, &d) == 0, "knapsack builds");
+	ok(scheduler_new("knapsack", "backfill=false", 1, &s, &d) == 0,
+	    "knapsack builds");
 	sched_pick_init(&p);
 	ok(scheduler_pick(s, c, &sq, 0, &p) == 0, "picks");
 	ok(p.n == 2 && !p.strict &&
@@ -165,7 +166,15 @@ test_policy(void)
 	    "the two high-priority VMs, not the big head");
 	sched_pick_done(&p);
 	scheduler_free(s);
-	ok(scheduler_new("knapsack", "value=priority,window=2", 1, &s, &d) == 0,
+	ok(scheduler_new("knapsack", NULL, 1, &s, &d) == 0, "with backfill");
+	sched_pick_init(&p);
+	ok(scheduler_pick(s, c, &sq, 0, &p) == 0 && p.n == 3 && p.idx[0] != 0 &&
+		p.idx[1] != 0 && p.idx[2] == 0,
+	    "the chosen two first, then the rest for the room left");
+	sched_pick_done(&p);
+	scheduler_free(s);
+	ok(scheduler_new("knapsack", "value=priority,window=2,backfill=false",
+	       1, &s, &d) == 0,
 	    "params parse");
 	sched_pick_init(&p);
 	ok(scheduler_pick(s, c, &sq, 0, &p) == 0 && p.n == 1 && p.idx[0] == 1,
