@@ -1417,6 +1417,12 @@ pool_mip(struct cg *cg, struct bpp_sol *best, double seconds, bool *improved)
 	Cbc_setParameter(m, "preprocess", "off");
 	snprintf(secs, sizeof(secs), "%.3f", seconds);
 	Cbc_setParameter(m, "seconds", secs);
+	/* Root cut passes do not look at the clock: on the large vector
+	 * pools they overran the limit by seconds (one dimension, measured
+	 * over BPPLIB, never did). The exact cover of the tight case is
+	 * small and its clique cuts pay. */
+	if (!tight && p->d > 1)
+		Cbc_setParameter(m, "cuts", "off");
 	/* Only packings better than the incumbent are of interest. */
 	Cbc_setCutoff(m, (double)best->n_bins - 0.5);
 	Cbc_setAllowableGap(m, 0.5);
