@@ -247,8 +247,11 @@ bpp_sol_from_patterns(const struct bpp *p, uint32_t n_pat, const uint32_t *poff,
 	if (!off || !type)
 		goto nomem;
 	off[0] = 0;
-	for (uint32_t j = 0; j < n_pat; j++) {
-		for (uint32_t r = 0; r < mult[j]; r++) {
+	for (uint32_t j = 0; j < n_pat && n < p->n; j++) {
+		/* A copy that adds nothing means every later copy of this
+		 * pattern adds nothing either: multiplicities from a solver
+		 * can be huge, so stop there. */
+		for (uint32_t r = 0; r < mult[j] && n < p->n; r++) {
 			uint32_t start = n;
 
 			for (uint32_t e = poff[j]; e < poff[j + 1]; e++) {
@@ -260,10 +263,10 @@ bpp_sol_from_patterns(const struct bpp *p, uint32_t n_pat, const uint32_t *poff,
 				while (c--)
 					type[n++] = t;
 			}
-			if (n > start) {
-				bins++;
-				off[bins] = n;
-			}
+			if (n == start)
+				break;
+			bins++;
+			off[bins] = n;
 		}
 	}
 	for (uint32_t t = 0; t < p->m; t++)

@@ -1220,8 +1220,13 @@ dive(struct cg *cg, const uint64_t *lb, struct bpp_sol *best, bool randomise,
 				break;
 		}
 		for (uint32_t j = 0; j < cg->pool.n && !one_at_a_time; j++) {
-			uint32_t k = (uint32_t)floor(x[j] + EPS);
-			double f = x[j] - k;
+			double xf = floor(x[j] + EPS);
+			/* Clp's values are small; clamp anyway before the
+			 * cast (a huge double cast to uint32_t is undefined). */
+			uint32_t k = xf <= 0	 ? 0
+			    : xf >= (double)p->n ? p->n
+						 : (uint32_t)xf;
+			double f = x[j] - floor(x[j] + EPS);
 
 			if (!within_budget(cg, j, 1, budget))
 				continue;
@@ -1430,7 +1435,10 @@ pool_mip(struct cg *cg, struct bpp_sol *best, double seconds, bool *improved)
 	x = Cbc_bestSolution(m);
 	if (x) {
 		for (uint32_t j = 0; j < n; j++) {
-			uint32_t c = (uint32_t)floor(x[j] + 0.5);
+			double xr = floor(x[j] + 0.5);
+			uint32_t c = xr <= 0	 ? 0
+			    : xr >= (double)p->n ? p->n
+						 : (uint32_t)xr;
 
 			if (c) {
 				ids[k] = sel[j];
