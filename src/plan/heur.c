@@ -153,6 +153,10 @@ item_fit(struct ws *w, const uint32_t *ord, bool best)
 			uint32_t pick = w->nb;
 			double pick_room = 0;
 
+			/* One type can hold most of the items. */
+			if ((c & 1023) == 1023 && deadline_passed(w->dl))
+				return -ETIMEDOUT;
+
 			/* A copy of t never fits a bin its twin skipped:
 			 * loads only grow. */
 			for (uint32_t b = best ? 0 : from; b < w->nb; b++) {
