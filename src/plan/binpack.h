@@ -41,11 +41,16 @@ struct binpack_result {
 
 /*
  * Solves in: every combinatorial bound, every heuristic (stopping as soon
- * as one meets the bound), then column generation (colgen.h) with what
+ * as one meets the bound), bin completion when the bound leaves less than
+ * a bin of room or the instance is small (it may also prove the bound
+ * infeasible and raise it), then column generation (colgen.h) with what
  * time is left. Every dimension count up to INSTANCE_DIMS_MAX works; the
- * pricing is exact DP in one dimension (when capacity x items fits the
- * budget) and branch and bound otherwise. 0 and *ret filled (release
- * with binpack_result_done), or -ENOMEM / -EIO (the LP solver failed).
+ * pricing is exact in one dimension (DP, or a Pareto list for large
+ * capacities) and greedy, then branch and bound, otherwise. The time
+ * limit is wall clock on o->clk and holds within a few milliseconds
+ * (CBC's phases that ignore the clock are kept small). 0 and *ret filled
+ * (release with binpack_result_done), or -ENOMEM / -EIO (the LP solver
+ * failed).
  */
 int binpack_solve(const struct instance *in, const struct binpack_opts *o,
     struct binpack_result *ret);

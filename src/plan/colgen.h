@@ -20,15 +20,18 @@ struct colgen_stats {
 
 /*
  * Tries to close the gap between *lb and best->n_bins (best must hold a
- * packing of p): solves the pattern LP by column generation (exact
- * knapsack pricing: dynamic programming in one dimension when capacity x
- * items is small enough, branch and bound otherwise), raises *lb to
- * ceil(LP) when pricing proves the LP optimal (or to Farley's bound
- * LP / max knapsack value on the way), then improves *best by diving
- * (fix the patterns the LP uses, re-price the rest, complete with the
- * heuristics) and by CBC on the generated patterns, until best->n_bins ==
- * *lb or the deadline passes. seed varies the later dives. Returns 0 or
- * -ENOMEM; *best and *lb only ever improve and stay valid.
+ * packing of p): solves the pattern LP by column generation (pricing:
+ * dense DP or a Pareto list in one dimension, greedy fills then branch
+ * and bound in several; Wentges smoothing), raises *lb to ceil(LP) when
+ * pricing proves the LP optimal (or to Farley's bound on the way); when
+ * the bound leaves under a bin of room, enumerates the nearly full bins
+ * and lets CBC find an exact cover; then improves *best by diving (fix
+ * the patterns the LP uses, within the waste a better packing can
+ * afford; re-price the rest; complete with the fast heuristics) and by
+ * CBC on the pattern pool, until best->n_bins == *lb or the deadline
+ * passes (without a deadline, after 17 dives). seed varies the later
+ * dives. Returns 0 or -ENOMEM / -EIO; *best and *lb only ever improve and
+ * stay valid.
  */
 int colgen_solve(const struct bpp *p, uint64_t seed, const struct deadline *dl,
     uint64_t *lb, struct bpp_sol *best, struct colgen_stats *ret);
