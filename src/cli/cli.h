@@ -59,5 +59,7 @@ int cmd_vm(struct cli *cli, int argc, char **argv);
 int cmd_host(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_strategies(struct cli *cli, int argc, char **argv);
+int cmd_pack(struct cli *cli, int argc, char **argv);
+int cmd_plan(struct cli *cli, int argc, char **argv);
 
 #endif

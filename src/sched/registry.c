@@ -3,6 +3,7 @@
 
 static const struct sched_ops *const registry[] = {
 	&sched_fcfs,
+	&sched_knapsack,
 	&sched_priority,
 	&sched_rr,
 };

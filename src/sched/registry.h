@@ -5,6 +5,7 @@
 #include "sched/sched.h"
 
 extern const struct sched_ops sched_fcfs;
+extern const struct sched_ops sched_knapsack;
 extern const struct sched_ops sched_priority;
 extern const struct sched_ops sched_rr;
 

@@ -138,7 +138,8 @@ main(void)
 		s = scheduler_free(s);
 		is_int(scheduler_new("lottery", NULL, 0, &s, &d), -ENOENT,
 		    "unknown policy");
-		ok(strstr(d.msg, "valid: fcfs, priority, rr") != NULL,
+		ok(strstr(d.msg, "(valid: fcfs, ") != NULL &&
+			strstr(d.msg, "priority, rr)") != NULL,
 		    "unknown policy lists the valid ones (%s)", d.msg);
 		sched_pick_done(&p);
 		cluster_free(c);
