@@ -3,19 +3,17 @@
  * migration list. */
 #include "cli/cli.h"
 
+#include "cli/http.h"
 #include "core/cleanup.h"
-#include "core/clock.h"
+#include "decide/replan.h"
 #include "model/scenario.h"
-#include "place/place.h"
-#include "plan/assign.h"
-#include "plan/consolidate.h"
-#include "plan/migrate.h"
 
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_STRATEGY "first-fit"
 #define DEFAULT_LIMIT_S 10.0
@@ -27,12 +25,14 @@ struct plan_opts {
 	double limit_s;
 	uint32_t max_migrations;
 	uint32_t target_hosts;
-	bool json, verbose;
+	bool json, verbose, apply;
 };
 
 static const char usage_text[] =
     "usage: vmgr plan SCENARIO [--time-limit S] [--max-migrations K] "
-    "[--target-hosts N] [--strategy S] [--json] [--verbose]\n";
+    "[--target-hosts N] [--strategy S] [--json] [--verbose]\n"
+    "       vmgr plan [--time-limit S] [--max-migrations K] "
+    "[--target-hosts N] [--apply] [--json]   (the cluster of vmgrd)\n";
 
 static int
 parse_u32(struct cli *cli, const char *opt, const char *s, uint32_t *ret)
@@ -59,6 +59,7 @@ parse_opts(struct cli *cli, int argc, char **argv, struct plan_opts *o)
 		{ "strategy", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "apply", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -104,6 +105,9 @@ parse_opts(struct cli *cli, int argc, char **argv, struct plan_opts *o)
 		case 'v':
 			o->verbose = true;
 			break;
+		case 'a':
+			o->apply = true;
+			break;
 		case 'h':
 			fputs(usage_text, cli->out);
 			return -1;
@@ -111,60 +115,20 @@ parse_opts(struct cli *cli, int argc, char **argv, struct plan_opts *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1)
+	if (optind < argc - 1)
 		return cli_fail(cli, "plan", EXIT_USAGE,
-		    "expected one scenario file (see 'vmgr help plan')");
-	o->path = argv[optind];
+		    "expected one scenario file, or none to plan vmgrd's "
+		    "cluster (see 'vmgr help plan')");
+	o->path = optind == argc - 1 ? argv[optind] : NULL;
+	if (o->path && o->apply)
+		return cli_fail(cli, "plan", EXIT_USAGE,
+		    "--apply: only for vmgrd's cluster (no scenario file)");
+	if (!o->path && (o->strategy || o->verbose))
+		return cli_fail(cli, "plan", EXIT_USAGE,
+		    "%s: only with a scenario file (vmgrd plans with its own "
+		    "strategy, quietly)",
+		    o->strategy ? "--strategy" : "--verbose");
 	return EXIT_OK;
-}
-
-/*
- * The warm start: the allocation strategy places the arrivals in order
- * (committed one by one, then undone), the running VMs stay; then the
- * greedy consolidation empties what hosts it can within the budget.
- */
-static int
-warm_start(struct cli *cli, struct scenario *s, const char *strategy,
-    const struct plan_opts *o, host_id *warm)
-{
-	struct cluster *c = s->cluster;
-	struct placer *pl = NULL;
-	struct place_decision dec;
-	struct diag d = { 0 };
-	host_id *greedy;
-	uint32_t migr;
-	int r;
-
-	r = placer_new(strategy, o->strategy ? NULL : s->allocation.params,
-	    s->seed, &pl, &d);
-	if (r < 0)
-		return cli_fail(cli, "plan",
-		    o->strategy ? EXIT_USAGE : EXIT_FAIL, "%s", d.msg);
-	for (vm_id v = 0; v < c->n_vms; v++)
-		warm[v] = cluster_vm(c, v)->host;
-	place_decision_init(&dec);
-	for (uint32_t i = 0; i < s->n_arrivals; i++) {
-		vm_id v = s->arrivals[i];
-
-		if (placer_place(pl, c, v, &dec, NULL) == 0 &&
-		    dec.n_victims == 0 && cluster_reserve(c, v, dec.host) == 0)
-			warm[v] = dec.host;
-	}
-	place_decision_done(&dec);
-	placer_free(pl);
-	for (uint32_t i = 0; i < s->n_arrivals; i++)
-		if (warm[s->arrivals[i]] != HOST_NONE)
-			cluster_release(c, s->arrivals[i], VM_PENDING);
-	greedy = malloc((c->n_vms ? c->n_vms : 1) * sizeof(*greedy));
-	if (!greedy)
-		return cli_fail(cli, "plan", EXIT_FAIL, "out of memory");
-	r = consolidate_greedy(
-	    c, warm, o->max_migrations, s->n_plus_one, greedy, &migr);
-	if (r == 0)
-		memcpy(warm, greedy, c->n_vms * sizeof(*warm));
-	free(greedy);
-	return r < 0 ? cli_fail(cli, "plan", EXIT_FAIL, "out of memory")
-		     : EXIT_OK;
 }
 
 static const char *
@@ -173,81 +137,16 @@ hname(const struct cluster *c, host_id h)
 	return h == HOST_NONE ? "-" : cluster_host(c, h)->name;
 }
 
-static json_t *
-plan_json(const struct cluster *c, const struct scenario *s,
-    const struct assign_result *res, const struct migrate_plan *mp,
-    int order_rc, vm_id blocked, const bool *freed)
-{
-	json_t *j = json_object(), *pl = json_array(), *mg = json_array();
-	json_t *un = json_array(), *fr = json_array();
-
-	if (!j || !pl || !mg || !un || !fr) {
-		json_decref(j);
-		json_decref(pl);
-		json_decref(mg);
-		json_decref(un);
-		json_decref(fr);
-		return NULL;
-	}
-	json_object_set_new(
-	    j, "status", json_string(assign_status_name(res->status)));
-	json_object_set_new(j, "cost", json_real(res->cost));
-	json_object_set_new(j, "bound", json_real(res->bound));
-	json_object_set_new(j, "gap", json_real(res->gap));
-	json_object_set_new(j, "hosts_used", json_integer(res->hosts_used));
-	json_object_set_new(
-	    j, "migrations_count", json_integer(res->migrations));
-	json_object_set_new(j, "unplaced_count", json_integer(res->unplaced));
-	json_object_set_new(j, "lp_bound", json_real(res->lp_bound));
-	json_object_set_new(
-	    j, "combinatorial_bound", json_real(res->comb_bound));
-	json_object_set_new(
-	    j, "warm_start_cost", json_real(res->warm_objective));
-	json_object_set_new(
-	    j, "seconds", json_real(round(res->seconds * 1000) / 1000));
-	json_object_set_new(j, "variables", json_integer(res->vars));
-	json_object_set_new(j, "rows", json_integer(res->rows));
-	for (uint32_t i = 0; i < s->n_arrivals; i++) {
-		vm_id v = s->arrivals[i];
-
-		if (res->target[v] == HOST_NONE)
-			json_array_append_new(
-			    un, json_string(cluster_vm(c, v)->name));
-		else
-			json_array_append_new(pl,
-			    json_pack("{s:s, s:s}", "vm",
-				cluster_vm(c, v)->name, "host",
-				hname(c, res->target[v])));
-	}
-	for (uint32_t i = 0; i < mp->n; i++)
-		json_array_append_new(mg,
-		    json_pack("{s:s, s:s, s:s, s:i, s:b}", "vm",
-			cluster_vm(c, mp->v[i].vm)->name, "from",
-			hname(c, mp->v[i].from), "to", hname(c, mp->v[i].to),
-			"step", (int)mp->v[i].batch + 1, "temporary",
-			mp->v[i].temporary));
-	for (host_id h = 0; h < c->n_hosts; h++)
-		if (freed[h])
-			json_array_append_new(fr, json_string(hname(c, h)));
-	json_object_set_new(j, "placements", pl);
-	json_object_set_new(j, "migrations", mg);
-	json_object_set_new(j, "migration_order",
-	    json_string(order_rc == 0 ? "safe" : "impossible"));
-	if (order_rc != 0)
-		json_object_set_new(
-		    j, "blocked", json_string(cluster_vm(c, blocked)->name));
-	json_object_set_new(j, "unplaced", un);
-	json_object_set_new(j, "freed_hosts", fr);
-	return j;
-}
-
 static void
 plan_text(struct cli *cli, const struct cluster *c, const struct scenario *s,
-    const struct assign_result *res, const struct migrate_plan *mp,
-    int order_rc, vm_id blocked, const bool *freed, bool migr_mode)
+    const struct replan *rp, bool migr_mode)
 {
+	const struct assign_result *res = &rp->res;
+	const struct migrate_plan *mp = &rp->mp;
+	int order_rc = rp->order_rc;
+	vm_id blocked = rp->blocked;
+	const bool *freed = rp->freed;
 	FILE *f = cli->out;
-	uint32_t n = 0;
 
 	if (migr_mode)
 		fprintf(f,
@@ -304,9 +203,7 @@ plan_text(struct cli *cli, const struct cluster *c, const struct scenario *s,
 			    "%s: unplaced (no host can take it in any plan "
 			    "found)\n",
 			    cluster_vm(c, s->arrivals[i])->name);
-	for (host_id h = 0; h < c->n_hosts; h++)
-		n += freed[h];
-	if (n > 0) {
+	if (rp->n_freed > 0) {
 		fprintf(f, "freed:");
 		for (host_id h = 0; h < c->n_hosts; h++)
 			if (freed[h])
@@ -315,27 +212,130 @@ plan_text(struct cli *cli, const struct cluster *c, const struct scenario *s,
 	}
 }
 
+/* Prints the plan vmgrd returned (POST or GET /v1/plans). */
+static void
+online_text(struct cli *cli, const json_t *st)
+{
+	const json_t *p = json_object_get(st, "plan"), *a;
+	FILE *f = cli->out;
+	size_t i;
+	json_t *e;
+
+	fprintf(f,
+	    "plan %lld (%s): cost %g (%lld host%s in use), bound %g, gap "
+	    "%.1f%%, %.2f s\n",
+	    (long long)json_integer_value(json_object_get(st, "id")),
+	    json_string_value(json_object_get(p, "status")),
+	    json_number_value(json_object_get(p, "cost")),
+	    (long long)json_integer_value(json_object_get(p, "hosts_used")),
+	    json_integer_value(json_object_get(p, "hosts_used")) == 1 ? ""
+								      : "s",
+	    json_number_value(json_object_get(p, "bound")),
+	    100 * json_number_value(json_object_get(p, "gap")),
+	    json_number_value(json_object_get(p, "seconds")));
+	json_array_foreach(json_object_get(p, "migrations"), i, e)
+	    fprintf(f, "migrate %lld: %s %s -> %s%s\n",
+		(long long)json_integer_value(json_object_get(e, "step")),
+		json_string_value(json_object_get(e, "vm")),
+		json_string_value(json_object_get(e, "from")),
+		json_string_value(json_object_get(e, "to")),
+		json_is_true(json_object_get(e, "temporary")) ? " (temporary)"
+							      : "");
+	a = json_object_get(p, "freed_hosts");
+	if (json_array_size(a) > 0) {
+		fprintf(f, "freed:");
+		json_array_foreach(a, i, e)
+		    fprintf(f, " %s", json_string_value(e));
+		fprintf(f, "\n");
+	}
+}
+
+/* vmgr plan without a scenario: vmgrd plans its own cluster; with
+ * --apply, waits until the migrations have run (or one failed). */
+static int
+plan_online(struct cli *cli, const struct plan_opts *o)
+{
+	struct http_target t = { .socket = cli->socket, .url = cli->url };
+	json_t *body = json_object(), *reply = NULL;
+	const char *state;
+	int rc, st;
+
+	rc = http_target_init(cli, &t, cli->token_file);
+	if (rc != EXIT_OK || !body) {
+		json_decref(body);
+		return rc != EXIT_OK ? rc : EXIT_FAIL;
+	}
+	json_object_set_new(body, "time_limit_s", json_real(o->limit_s));
+	if (o->max_migrations != ASSIGN_UNLIMITED)
+		json_object_set_new(
+		    body, "max_migrations", json_integer(o->max_migrations));
+	if (o->target_hosts)
+		json_object_set_new(
+		    body, "target_hosts", json_integer(o->target_hosts));
+	json_object_set_new(body, "apply", json_boolean(o->apply));
+	st = http_call(cli, &t, "POST", "/v1/plans", body,
+	    (long)(o->limit_s * 1000) + 30000, &reply, NULL);
+	json_decref(body);
+	rc = http_exit(cli, "plan", st, reply);
+	if (rc != EXIT_OK) {
+		json_decref(reply);
+		return rc;
+	}
+	if (!o->json)
+		online_text(cli, reply);
+	/* Follow the application to its end. */
+	while (o->apply &&
+	    (state = json_string_value(json_object_get(reply, "state"))) &&
+	    strcmp(state, "applying") == 0) {
+		struct timespec ts = { 0, 200 * 1000000L };
+
+		nanosleep(&ts, NULL);
+		json_decref(reply);
+		reply = NULL;
+		st = http_call(
+		    cli, &t, "GET", "/v1/plans", NULL, 10000, &reply, NULL);
+		rc = http_exit(cli, "plan", st, reply);
+		if (rc != EXIT_OK) {
+			json_decref(reply);
+			return rc;
+		}
+	}
+	state = json_string_value(json_object_get(reply, "state"));
+	if (o->json)
+		rc = cli_print_json(cli, json_incref(reply));
+	else if (o->apply)
+		fprintf(cli->out, "applied: %s%s%s\n", state ? state : "?",
+		    json_object_get(reply, "error") ? ": " : "",
+		    json_object_get(reply, "error")
+			? json_string_value(json_object_get(reply, "error"))
+			: "");
+	else
+		fprintf(cli->out,
+		    "not applied ('vmgr plan --apply' runs "
+		    "a new plan's migrations)\n");
+	if (rc == EXIT_OK && o->apply && state && strcmp(state, "failed") == 0)
+		rc = EXIT_FAIL;
+	json_decref(reply);
+	return rc;
+}
+
 int
 cmd_plan(struct cli *cli, int argc, char **argv)
 {
 	struct plan_opts o = { 0 };
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ host_id *warm = NULL;
-	_cleanup_free_ bool *freed = NULL;
 	struct scenario *s = NULL;
-	struct assign_result res = { 0 };
-	struct assign_opts ao = { 0 };
-	struct migrate_plan mp;
-	struct clock clk;
+	struct replan_opts ro = { 0 };
+	struct replan rp;
 	struct diag d = { 0 };
-	const char *strategy;
-	vm_id blocked = 0;
 	size_t len;
-	int r, rc, order_rc;
+	int r, rc;
 
 	rc = parse_opts(cli, argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
+	if (!o.path)
+		return plan_online(cli, &o);
 	r = cli_read_file(o.path, CLI_FILE_MAX, &buf, &len, &d);
 	if (r < 0)
 		return cli_fail(cli, "plan", EXIT_FAIL, "%s", d.msg);
@@ -343,67 +343,38 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 	if (r < 0)
 		return cli_fail(cli, "plan", EXIT_FAIL, "%s:%s%s", o.path,
 		    d.msg[0] >= '0' && d.msg[0] <= '9' ? "" : " ", d.msg);
-	strategy = o.strategy	 ? o.strategy
+	ro.strategy = o.strategy ? o.strategy
 	    : s->allocation.name ? s->allocation.name
 				 : DEFAULT_STRATEGY;
-	warm =
-	    malloc((s->cluster->n_vms ? s->cluster->n_vms : 1) * sizeof(*warm));
-	freed = calloc(
-	    s->cluster->n_hosts ? s->cluster->n_hosts : 1, sizeof(*freed));
-	if (!warm || !freed) {
-		scenario_free(s);
-		return cli_fail(cli, "plan", EXIT_FAIL, "out of memory");
-	}
-	rc = warm_start(cli, s, strategy, &o, warm);
-	if (rc != EXIT_OK) {
+	ro.params = o.strategy ? NULL : s->allocation.params;
+	ro.seed = s->seed;
+	ro.limit_s = o.limit_s;
+	ro.max_migrations = o.max_migrations;
+	ro.target_hosts = o.target_hosts;
+	ro.n_plus_one = s->n_plus_one;
+	ro.verbose = o.verbose;
+	r = replan_run(s->cluster, s->arrivals, s->n_arrivals, &ro, &rp, &d);
+	if (r < 0) {
+		bool bad_opt = o.strategy && (r == -EINVAL || r == -ENOENT);
+
+		rc = bad_opt
+		    ? cli_fail(cli, "plan", EXIT_USAGE, "%s", d.msg)
+		    : cli_fail(cli, "plan", EXIT_FAIL, "%s: %s", o.path, d.msg);
 		scenario_free(s);
 		return rc;
 	}
-	clock_init_monotonic(&clk);
-	ao.clk = &clk;
-	ao.limit_ns = (uint64_t)llround(o.limit_s * 1e9);
-	ao.n_plus_one = s->n_plus_one;
-	ao.consolidate = true;
-	ao.max_migrations = o.max_migrations;
-	ao.target_hosts = o.target_hosts;
-	ao.warm = warm;
-	ao.verbose = o.verbose;
-	r = assign_solve(s->cluster, s->arrivals, s->n_arrivals, &ao, &res);
-	if (r < 0) {
-		scenario_free(s);
-		return cli_fail(cli, "plan", EXIT_FAIL, "%s: cannot plan: %s",
-		    o.path, strerror(-r));
-	}
-	migrate_plan_init(&mp);
-	order_rc =
-	    migrate_order(s->cluster, res.target, s->n_plus_one, &mp, &blocked);
-	if (order_rc < 0 && order_rc != -EDEADLK) {
-		rc = cli_fail(cli, "plan", EXIT_FAIL,
-		    "%s: cannot order the migrations: %s", o.path,
-		    strerror(-order_rc));
-		goto out;
-	}
-	for (host_id h = 0; h < s->cluster->n_hosts; h++)
-		freed[h] = cluster_host(s->cluster, h)->n_vms > 0;
-	for (vm_id v = 0; v < s->cluster->n_vms; v++)
-		if (res.target[v] != HOST_NONE)
-			freed[res.target[v]] = false;
 	if (o.json)
 		rc = cli_print_json(cli,
-		    plan_json(
-			s->cluster, s, &res, &mp, order_rc, blocked, freed));
+		    replan_json(s->cluster, s->arrivals, s->n_arrivals, &rp));
 	else
-		plan_text(cli, s->cluster, s, &res, &mp, order_rc, blocked,
-		    freed, o.target_hosts > 0);
-	if (res.status == ASSIGN_INFEASIBLE && rc == EXIT_OK)
+		plan_text(cli, s->cluster, s, &rp, o.target_hosts > 0);
+	if (rp.res.status == ASSIGN_INFEASIBLE && rc == EXIT_OK)
 		rc = cli_fail(cli, "plan", EXIT_FAIL, "%s: no plan meets %s",
 		    o.path,
 		    o.target_hosts ? "the host target within the migration "
 				     "budget"
 				   : "every constraint");
-out:
-	migrate_plan_done(&mp);
-	assign_result_done(&res);
+	replan_done(&rp);
 	scenario_free(s);
 	return rc;
 }

@@ -193,6 +193,12 @@ mapi_route(struct manager *m, const struct mapi_config *cfg, const char *method,
 			r = manager_why_not(m, vm, host, &j, &d);
 			n = reply(r, j, &d, 200, ret_body);
 		}
+	} else if (get && strcmp(url, "/v1/plans") == 0) {
+		r = manager_plan_show(m, &j);
+		n = reply(r, j, &d, 200, ret_body);
+	} else if (post && strcmp(url, "/v1/plans") == 0) {
+		r = manager_plan(m, in, &j, &d);
+		n = reply(r, j, &d, 201, ret_body);
 	} else if (get && strcmp(url, "/v1/events") == 0) {
 		r = manager_events(m, num_arg(arg, ud, "since", 0, UINT64_MAX),
 		    (uint32_t)num_arg(arg, ud, "max", 100, 1000),

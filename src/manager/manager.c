@@ -6,6 +6,7 @@
 #include "core/jv.h"
 #include "core/mem.h"
 #include "decide/preset.h"
+#include "decide/replan.h"
 #include "fault/detect.h"
 #include "manager/link.h"
 #include "model/cluster.h"
@@ -44,6 +45,31 @@ enum mstatus {
 
 static const char *const status_names[S_NSTATUS] = { "queued", "starting",
 	"running", "stopping", "stopped", "failed", "refused" };
+
+/* A plan's move, applied by the ticker one step at a time. */
+struct pmove {
+	char vm[128], to[128];
+	uint32_t step; /* 1-based */
+	bool issued;
+};
+
+enum pstate { P_NONE, P_APPLYING, P_DONE, P_FAILED, P_PLANNED };
+static const char *const pstate_names[] = { "none", "applying", "done",
+	"failed", "planned" };
+
+struct plan_run {
+	json_t *json; /* the plan as returned (owned); NULL: none yet */
+	uint64_t id;
+	enum pstate st;
+	bool planning; /* a solver runs (without mu) */
+	struct pmove *moves;
+	uint32_t n_moves, step, steps;
+	uint64_t step_ns; /* when the current step began */
+	char error[320];
+};
+
+#define PLAN_STEP_NS (300ULL * 1000000000ULL) /* a step's time limit */
+#define PLAN_LIMIT_MAX_S 60.0
 
 /* The manager's view of a VM, indexed by the cluster's vm_id. */
 struct mvm {
@@ -128,6 +154,8 @@ struct manager {
 	/* counters for /metrics */
 	uint64_t n_placed, n_refused, n_failed_vms, n_restarts, n_host_fail,
 	    n_agent_errors;
+	/* The last plan of /v1/plans and how far its application got. */
+	struct plan_run plan;
 	bool stopping;
 	pthread_t executors[EXECUTORS], ticker;
 	uint32_t n_executors;
@@ -988,6 +1016,8 @@ lease_over(const struct manager *m, host_id h, uint64_t t)
 	return t >= m->hosts[h].last_seen_ns + l + l / 8;
 }
 
+static void plan_tick(struct manager *m);
+
 static void
 tick(struct manager *m)
 {
@@ -1044,6 +1074,7 @@ tick(struct manager *m)
 			decide(m, EV_HOST_FAIL, VM_NONE, h, 0);
 		}
 	}
+	plan_tick(m);
 }
 
 static void *
@@ -1231,6 +1262,9 @@ vm_json(struct manager *m, vm_id v)
 		return NULL;
 	if (x->why[0])
 		json_object_set_new(j, "reason", json_string(x->why));
+	if (x->from != HOST_NONE)
+		json_object_set_new(
+		    j, "migrating_from", json_string(host_name(m, x->from)));
 	if (x->booted)
 		json_object_set_new(j, "boot_ms", json_real(x->boot_ms));
 	json_object_set(j, "request", x->req);
@@ -1508,13 +1542,54 @@ manager_vm_delete(
 	return r;
 }
 
+/* Starts the live migration of v to `to` after checking that it may go
+ * there now. Caller holds mu. 0, or -EBUSY / -EINVAL with d saying why. */
+static int
+migrate_locked(struct manager *m, vm_id v, host_id to, struct diag *d)
+{
+	struct mvm *x = &m->vms[v];
+	const char *name = cluster_vm(m->c, v)->name;
+	host_id from = x->host;
+	char text[512];
+	struct why w;
+	int r = 0;
+
+	if (x->st != S_RUNNING || from == HOST_NONE || x->from != HOST_NONE) {
+		diag_set(d, "%s is %s%s: only a running VM migrates", name,
+		    status_names[x->st],
+		    x->from != HOST_NONE ? " and migrating" : "");
+		return -EBUSY;
+	}
+	if (from == to) {
+		diag_set(
+		    d, "host: %s already runs on %s", name, host_name(m, to));
+		return -EINVAL;
+	}
+	why_init(&w);
+	if (cluster_check(m->c, v, to, &w) < 0) {
+		explain_summary(m->c, v, &w, text, sizeof(text));
+		diag_set(d, "host: %s cannot take %s: %s", host_name(m, to),
+		    name, text);
+		r = -EBUSY;
+	}
+	why_done(&w);
+	if (r < 0)
+		return r;
+	cluster_release(m->c, v, VM_PENDING);
+	if (cluster_reserve(m->c, v, to) < 0) {
+		cluster_reserve_failover(m->c, v, from);
+		diag_set(d, "host: %s cannot take %s", host_name(m, to), name);
+		return -EBUSY;
+	}
+	begin_migration(m, v, from, to);
+	return 0;
+}
+
 int
 manager_vm_migrate(struct manager *m, const char *name, const char *host,
     json_t **ret, struct diag *d)
 {
-	struct mvm *x;
-	host_id to, from;
-	struct why w;
+	host_id to;
 	vm_id v;
 	int r;
 
@@ -1524,45 +1599,309 @@ manager_vm_migrate(struct manager *m, const char *name, const char *host,
 		diag_set(d, "host: no host called '%s'", host);
 		r = -ENOENT;
 	}
-	if (r == 0) {
-		x = &m->vms[v];
-		from = x->host;
-		if (x->st != S_RUNNING || from == HOST_NONE ||
-		    x->from != HOST_NONE) {
-			diag_set(d, "%s is %s%s: only a running VM migrates",
-			    name, status_names[x->st],
-			    x->from != HOST_NONE ? " and migrating" : "");
-			r = -EBUSY;
-		} else if (from == to) {
-			diag_set(d, "host: %s already runs on %s", name, host);
-			r = -EINVAL;
-		}
+	if (r == 0 && m->plan.st == P_APPLYING) {
+		diag_set(d, "a plan is being applied (GET /v1/plans)");
+		r = -EBUSY;
 	}
-	if (r == 0) {
-		char text[512];
-
-		why_init(&w);
-		if (cluster_check(m->c, v, to, &w) < 0) {
-			explain_summary(m->c, v, &w, text, sizeof(text));
-			diag_set(
-			    d, "host: %s cannot take %s: %s", host, name, text);
-			r = -EBUSY;
-		}
-		why_done(&w);
-	}
-	if (r == 0) {
-		cluster_release(m->c, v, VM_PENDING);
-		if (cluster_reserve(m->c, v, to) < 0) {
-			cluster_reserve_failover(m->c, v, from);
-			diag_set(d, "host: %s cannot take %s", host, name);
-			r = -EBUSY;
-		} else {
-			begin_migration(m, v, from, to);
-			*ret = vm_json(m, v);
-		}
-	}
+	if (r == 0)
+		r = migrate_locked(m, v, to, d);
+	if (r == 0)
+		*ret = vm_json(m, v);
 	pthread_mutex_unlock(&m->mu);
 	return r;
+}
+
+/* --- plans ---------------------------------------------------------------- */
+
+/* The plan's state as JSON: {"id","state","step","steps","error"?,"plan"}.
+ * Caller holds mu. */
+static json_t *
+plan_state_json(const struct manager *m)
+{
+	const struct plan_run *p = &m->plan;
+	json_t *j = json_pack("{s:I, s:s, s:i, s:i}", "id", (json_int_t)p->id,
+	    "state", pstate_names[p->st], "step", (int)p->step, "steps",
+	    (int)p->steps);
+
+	if (!j)
+		return NULL;
+	if (p->error[0])
+		json_object_set_new(j, "error", json_string(p->error));
+	if (p->json)
+		json_object_set(j, "plan", p->json);
+	return j;
+}
+
+static void plan_fail(struct manager *m, const char *fmt, ...) _printf_(2, 3);
+
+/* The application stops here; what already moved stays. Caller holds mu. */
+static void
+plan_fail(struct manager *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->plan.error, sizeof(m->plan.error), fmt, ap);
+	va_end(ap);
+	m->plan.st = P_FAILED;
+	event(m, "plan-failed", NULL, NULL,
+	    "plan %" PRIu64 " stopped at step %u of %u: %s", m->plan.id,
+	    m->plan.step, m->plan.steps, m->plan.error);
+}
+
+/*
+ * Applies the plan being applied one step at a time: the moves of a step
+ * are started together (each checked again against the cluster as it is
+ * now, so a plan made stale by what happened since cannot overfill a
+ * host); the next step starts when all of them run on their destination.
+ * Caller holds mu (the ticker).
+ */
+static void
+plan_tick(struct manager *m)
+{
+	struct plan_run *p = &m->plan;
+	uint64_t t = now_ns(m);
+	bool settled = true;
+
+	if (p->st != P_APPLYING)
+		return;
+	for (uint32_t i = 0; i < p->n_moves; i++) {
+		struct pmove *mv = &p->moves[i];
+		struct diag d = { 0 };
+		host_id to;
+		vm_id v;
+		struct mvm *x;
+
+		if (mv->step != p->step)
+			continue;
+		if (cluster_find_vm(m->c, mv->vm, &v) < 0) {
+			plan_fail(m, "%s is gone", mv->vm);
+			return;
+		}
+		if (cluster_find_host(m->c, mv->to, &to) < 0) {
+			plan_fail(m, "host %s is gone", mv->to);
+			return;
+		}
+		x = &m->vms[v];
+		if (!mv->issued) {
+			if (migrate_locked(m, v, to, &d) < 0) {
+				plan_fail(m, "%s", d.msg);
+				return;
+			}
+			mv->issued = true;
+			settled = false;
+		} else if (x->from != HOST_NONE) {
+			settled = false;
+		} else if (x->st != S_RUNNING || x->host != to) {
+			plan_fail(m, "%s did not reach %s (it is %s on %s)",
+			    mv->vm, mv->to, status_names[x->st],
+			    x->host == HOST_NONE ? "no host"
+						 : host_name(m, x->host));
+			return;
+		}
+	}
+	if (!settled) {
+		if (t - p->step_ns > PLAN_STEP_NS)
+			plan_fail(m, "step %u took longer than %llu s", p->step,
+			    (unsigned long long)(PLAN_STEP_NS / 1000000000ULL));
+		return;
+	}
+	if (p->step < p->steps) {
+		p->step++;
+		p->step_ns = t;
+		return;
+	}
+	p->st = P_DONE;
+	event(m, "plan-applied", NULL, NULL,
+	    "plan %" PRIu64 " applied: %u migration%s in %u step%s", p->id,
+	    p->n_moves, p->n_moves == 1 ? "" : "s", p->steps,
+	    p->steps == 1 ? "" : "s");
+}
+
+/* Why the cluster cannot be planned now (a VM between states), or NULL.
+ * Caller holds mu. */
+static const char *
+plan_unsettled(struct manager *m, char *buf, size_t n)
+{
+	if (m->plan.planning || m->plan.st == P_APPLYING) {
+		snprintf(buf, n, "plan %" PRIu64 " is being %s (GET /v1/plans)",
+		    m->plan.id + (m->plan.planning ? 1 : 0),
+		    m->plan.planning ? "made" : "applied");
+		return buf;
+	}
+	for (vm_id v = 0; v < m->c->n_vms; v++) {
+		const struct mvm *x = &m->vms[v];
+
+		if (cluster_vm(m->c, v)->state == VM_DELETED)
+			continue;
+		if (x->st == S_STARTING || x->st == S_STOPPING ||
+		    x->from != HOST_NONE) {
+			snprintf(buf, n,
+			    "%s is %s: plan again when no VM is starting, "
+			    "stopping or migrating",
+			    cluster_vm(m->c, v)->name,
+			    x->from != HOST_NONE ? "migrating"
+						 : status_names[x->st]);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+int
+manager_plan(struct manager *m, const json_t *req, json_t **ret, struct diag *d)
+{
+	static const char *const keys[] = { "time_limit_s", "max_migrations",
+		"target_hosts", "apply", NULL };
+	struct replan_opts ro = { .limit_s = 5,
+		.max_migrations = ASSIGN_UNLIMITED };
+	struct cluster *c = NULL;
+	struct replan rp;
+	const char *why;
+	char buf[320];
+	bool apply = false, have_rp = false;
+	int64_t k;
+	json_t *j;
+	int r;
+
+	if (req) {
+		if ((r = jv_expect_object(req, "body", d)) < 0 ||
+		    (r = jv_check_keys(req, "", keys, d)) < 0)
+			return r;
+		r = jv_get_num(req, "time_limit_s", "", 0.001, PLAN_LIMIT_MAX_S,
+		    &ro.limit_s, d);
+		if (r == -EINVAL)
+			return r;
+		r = jv_get_int(
+		    req, "max_migrations", "", 0, UINT32_MAX - 1, &k, d);
+		if (r == -EINVAL)
+			return r;
+		if (r == 0)
+			ro.max_migrations = (uint32_t)k;
+		r = jv_get_int(
+		    req, "target_hosts", "", 1, MANAGER_HOSTS_MAX, &k, d);
+		if (r == -EINVAL)
+			return r;
+		if (r == 0)
+			ro.target_hosts = (uint32_t)k;
+		if (jv_get_bool(req, "apply", "", &apply, d) == -EINVAL)
+			return -EINVAL;
+	}
+	pthread_mutex_lock(&m->mu);
+	why = plan_unsettled(m, buf, sizeof(buf));
+	if (why) {
+		diag_set(d, "%s", why);
+		pthread_mutex_unlock(&m->mu);
+		return -EBUSY;
+	}
+	r = cluster_clone(m->c, &c);
+	if (r == 0)
+		m->plan.planning = true;
+	ro.strategy = m->cfg.eng.allocation;
+	ro.params = m->cfg.eng.allocation_params;
+	ro.seed = m->cfg.eng.seed;
+	ro.n_plus_one = m->cfg.n_plus_one;
+	pthread_mutex_unlock(&m->mu);
+	if (r < 0)
+		return r;
+	/* The solver runs on the copy, without the lock: heartbeats, the
+	 * API and the executors go on meanwhile. */
+	r = replan_run(c, NULL, 0, &ro, &rp, d);
+	have_rp = r == 0;
+	j = r == 0 ? replan_json(c, NULL, 0, &rp) : NULL;
+	if (r == 0 && !j)
+		r = -ENOMEM;
+	pthread_mutex_lock(&m->mu);
+	m->plan.planning = false;
+	if (r == 0 && apply && rp.res.status == ASSIGN_INFEASIBLE) {
+		diag_set(d,
+		    "target_hosts: no plan reaches it within the "
+		    "migration budget");
+		r = -EBUSY;
+	} else if (r == 0 && apply && rp.order_rc != 0) {
+		diag_set(d,
+		    "no safe migration order: %s waits on capacity "
+		    "that never frees",
+		    cluster_vm(c, rp.blocked)->name);
+		r = -EBUSY;
+	}
+	/* Applying a plan of a cluster that has changed since: every VM
+	 * that moves must still run where the plan found it. */
+	for (uint32_t i = 0; r == 0 && apply && i < rp.mp.n; i++) {
+		vm_id v = rp.mp.v[i].vm;
+		const char *vn = cluster_vm(c, v)->name;
+		vm_id now;
+
+		if (cluster_find_vm(m->c, vn, &now) < 0 || now != v ||
+		    m->vms[v].st != S_RUNNING ||
+		    m->vms[v].host != cluster_vm(c, v)->host ||
+		    m->vms[v].from != HOST_NONE) {
+			diag_set(d,
+			    "%s changed while the plan was made: plan again",
+			    vn);
+			r = -EBUSY;
+		}
+	}
+	if (r == 0 && apply && rp.mp.n > 0) {
+		struct pmove *mv = calloc(rp.mp.n, sizeof(*mv));
+
+		if (!mv)
+			r = -ENOMEM;
+		for (uint32_t i = 0; mv && i < rp.mp.n; i++) {
+			snprintf(mv[i].vm, sizeof(mv[i].vm), "%s",
+			    cluster_vm(c, rp.mp.v[i].vm)->name);
+			snprintf(mv[i].to, sizeof(mv[i].to), "%s",
+			    cluster_host(c, rp.mp.v[i].to)->name);
+			mv[i].step = rp.mp.v[i].batch + 1;
+		}
+		if (mv) {
+			free(m->plan.moves);
+			m->plan.moves = mv;
+		}
+	}
+	if (r == 0) {
+		struct plan_run *p = &m->plan;
+
+		json_decref(p->json);
+		p->json = j;
+		j = NULL;
+		p->id++;
+		p->error[0] = '\0';
+		p->step = 0;
+		p->steps = rp.mp.batches;
+		p->n_moves = apply ? rp.mp.n : 0;
+		p->st = !apply ? P_PLANNED : rp.mp.n ? P_APPLYING : P_DONE;
+		if (p->st == P_APPLYING) {
+			p->step = 1;
+			p->step_ns = now_ns(m);
+		}
+		event(m, "plan", NULL, NULL,
+		    "plan %" PRIu64 " (%s): %u migration%s in %u step%s, "
+		    "%u host%s freed, cost %g, bound %g%s",
+		    p->id, assign_status_name(rp.res.status), rp.mp.n,
+		    rp.mp.n == 1 ? "" : "s", rp.mp.batches,
+		    rp.mp.batches == 1 ? "" : "s", rp.n_freed,
+		    rp.n_freed == 1 ? "" : "s", rp.res.cost, rp.res.bound,
+		    p->st == P_APPLYING ? "; applying" : "");
+		*ret = plan_state_json(m);
+		if (!*ret)
+			r = -ENOMEM;
+	}
+	pthread_mutex_unlock(&m->mu);
+	json_decref(j);
+	if (have_rp)
+		replan_done(&rp);
+	cluster_free(c);
+	return r;
+}
+
+int
+manager_plan_show(struct manager *m, json_t **ret)
+{
+	pthread_mutex_lock(&m->mu);
+	*ret = plan_state_json(m);
+	pthread_mutex_unlock(&m->mu);
+	return *ret ? 0 : -ENOMEM;
 }
 
 /* --- hosts ---------------------------------------------------------------- */
@@ -2229,6 +2568,8 @@ manager_free(struct manager *m)
 		free(m->work[m->work_head + i].spec);
 	for (int i = 0; i < EVENT_RING; i++)
 		free(m->ring[i].json);
+	json_decref(m->plan.json);
+	free(m->plan.moves);
 	free(m->work);
 	free(m->timers);
 	free(m->vms);

@@ -97,6 +97,24 @@ int manager_host_heartbeat(struct manager *m, const char *name,
 int manager_why_not(struct manager *m, const char *vm, const char *host,
     json_t **ret, struct diag *d);
 int manager_health(struct manager *m, json_t **ret);
+
+/*
+ * POST /v1/plans: an optimal consolidation of the running VMs (the
+ * assignment ILP warm-started by the allocation strategy, on a copy of the
+ * cluster, without the lock: the daemon goes on meanwhile). req (NULL:
+ * defaults) may hold time_limit_s (0.001..60, default 5), max_migrations,
+ * target_hosts and apply (default false). With apply, the ordered
+ * migrations run step by step (each move checked again when it starts;
+ * GET /v1/plans shows how far it got). *ret is manager_plan_show's
+ * object. -EBUSY while a plan is made or applied, while a VM is starting,
+ * stopping or migrating, or (apply) when the plan cannot be applied.
+ */
+int manager_plan(
+    struct manager *m, const json_t *req, json_t **ret, struct diag *d);
+
+/* GET /v1/plans: {"id","state":"none|planned|applying|done|failed",
+ * "step","steps","error"?,"plan"?} of the last plan. */
+int manager_plan_show(struct manager *m, json_t **ret);
 int manager_strategies(struct manager *m, json_t **ret);
 
 /* Events with seq > since, at most max, oldest first; waits up to wait_ms

@@ -26,7 +26,7 @@ static const struct cli_cmd commands[] = {
 	  "what vmgrd did and why (-f: follow)", cmd_events },
 	{ "pack", "INSTANCE [--strategy S] [--order arrival|decreasing] [--json] | --optimal INSTANCE [--time-limit S] [--json]",
 	  "pack a BPPLIB or .vbp instance, by a strategy or optimally", cmd_pack },
-	{ "plan", "SCENARIO [--time-limit S] [--max-migrations K] [--target-hosts N] [--strategy S] [--json]",
+	{ "plan", "SCENARIO [--time-limit S] [--max-migrations K] [--target-hosts N] [--strategy S] [--json] | [--time-limit S] [--max-migrations K] [--target-hosts N] [--apply] [--json] (vmgrd)",
 	  "optimal placement and consolidation, with bound, gap and migrations", cmd_plan },
 	{ "strategies", "[--json]",
 	  "list the registered strategies and presets", cmd_strategies },

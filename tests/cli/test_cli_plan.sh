@@ -104,9 +104,16 @@ expect_error "plan: bad budget" 2 "--max-migrations: expected a non-negative int
 	"$VMGR" plan --max-migrations x "$SRC/examples/seed.json"
 expect_error "plan: zero target" 2 "--target-hosts: expected at least 1" \
 	"$VMGR" plan --target-hosts 0 "$SRC/examples/seed.json"
+expect_error "plan: unknown strategy is a usage error" 2 "unknown allocation strategy 'nope'" \
+	"$VMGR" plan --strategy nope "$SRC/examples/seed.json"
+expect_error "plan: --apply needs vmgrd, not a scenario" 2 "--apply: only for vmgrd's cluster" \
+	"$VMGR" plan --apply "$SRC/examples/seed.json"
+expect_error "plan: two scenarios" 2 "expected one scenario file, or none" \
+	"$VMGR" plan "$SRC/examples/seed.json" "$SRC/examples/seed.json"
+expect_error "plan without a scenario and no vmgrd" 4 "" \
+	"$VMGR" --socket "$T/none.sock" plan
 expect_error "plan: malformed scenario" 1 "bad.txt:1:" \
 	"$VMGR" plan "$T/bad.txt"
-expect_error "plan: no file" 2 "expected one scenario file" "$VMGR" plan
 
 echo "1..$n"
 [ "$failed" = 0 ]

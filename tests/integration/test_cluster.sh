@@ -283,6 +283,40 @@ check $? "host undrain $dh"
 [ "$(most_copies)" = 1 ]
 check $? "every VM still runs exactly once"
 
+# --- plan: an optimal consolidation, applied by live migration ------------
+# v1 and v2 on two hosts; one host holds both (2 cores) with the reserve
+# kept, so the plan moves one of them and frees a host.
+settled() { [ "$(status_of v1)" = running ] && [ "$(status_of v2)" = running ] &&
+	! $V vm list --json | grep -q migrating_from &&
+	on_host_live "$(host_of v1)" v1 && on_host_live "$(host_of v2)" v2 &&
+	[ "$(live | wc -l)" = 2 ]; }
+wait_for 60 settled
+if [ "$(host_of v1)" = "$(host_of v2)" ]; then
+	for i in 1 2 3; do [ "h$i" != "$(host_of v1)" ] && break; done
+	$V vm migrate v2 "h$i" >/dev/null
+fi
+spread() { [ "$(host_of v1)" != "$(host_of v2)" ] && settled; }
+wait_for 60 spread
+check $? "v1 on $(host_of v1), v2 on $(host_of v2)"
+$V plan --apply --time-limit 5 >"$T/plan.out" 2>&1
+rc=$?
+sed "s/^/# /" "$T/plan.out"
+[ $rc = 0 ] && grep -q '^plan 1 (optimal): cost 1 (1 host in use), bound 1' "$T/plan.out" &&
+	grep -q '^migrate 1: v[12] h[123] -> h[123]$' "$T/plan.out" &&
+	grep -q '^applied: done$' "$T/plan.out"
+check $? "vmgr plan --apply: one migration, proven optimal, applied"
+wait_for 30 settled
+[ "$(host_of v1)" = "$(host_of v2)" ] && [ "$(most_copies)" = 1 ]
+check $? "v1 and v2 run on one host ($(host_of v1)), each exactly once"
+$V plan --json >"$T/plan2.json" && grep -q '"migrations_count":0' "$T/plan2.json" &&
+	grep -q '"state":"planned"' "$T/plan2.json"
+check $? "planned again: nothing left to move"
+$V plan --time-limit 0 >/dev/null 2>&1
+[ $? = 2 ]
+check $? "a bad time limit is a usage error"
+grep -q 'plan 1 applied: 1 migration in 1 step' "$T/mgr.log"
+check $? "the manager logged the plan's application"
+
 if [ $failed -gt 0 ]; then
 	diag "manager log:"
 	tail -n 60 "$T/mgr.log" | sed 's/^/#   /'

@@ -156,6 +156,18 @@ api POST /v1/vms '{"name":"A","cpu_milli":1,"memory_mib":1}' "$TOK"
 expect "duplicate name" 409 '"field":"name"'
 api GET /v1/vms/nope
 expect "unknown VM" 404 'no VM called'
+api GET /v1/plans
+expect "no plan yet" 200 '"state":"none"'
+api POST /v1/plans '{"time_limit_s":-1}' "$TOK"
+expect "plan: negative time limit" 400 '"field":"time_limit_s"'
+api POST /v1/plans '{"apply":"yes"}' "$TOK"
+expect "plan: apply not a boolean" 400 '"field":"apply"'
+api POST /v1/plans '{"shape":1}' "$TOK"
+expect "plan: unknown key" 400 '"field":"shape"'
+api POST /v1/plans '{"target_hosts":0}' "$TOK"
+expect "plan: no hosts" 400 '"field":"target_hosts"'
+api POST /v1/plans '{}'
+expect "plan: no token on TCP" 401 'bearer token'
 api POST /v1/vms '{"name":"z","cpu_milli":1,"memory_mib":1}'
 expect "no token on TCP" 401 'bearer token'
 api POST /v1/vms '{"name":"z","cpu_milli":1,"memory_mib":1}' wrong
