@@ -2505,8 +2505,9 @@ manager_new(
 		goto fail;
 	pthread_mutex_lock(&m->mu);
 	event(m, "manager", NULL, NULL,
-	    "manager up: %u hosts and %u VMs from the store (%s + %s)",
-	    m->c->n_hosts, m->c->n_vms, cfg->eng.allocation,
+	    "manager up: %u host%s and %u VM%s from the store (%s + %s)",
+	    m->c->n_hosts, m->c->n_hosts == 1 ? "" : "s", m->c->n_vms,
+	    m->c->n_vms == 1 ? "" : "s", cfg->eng.allocation,
 	    cfg->eng.scheduling);
 	/* Queued VMs that should run go back to the engine in their order;
 	 * hosts are reconciled as they speak. */
