@@ -4,6 +4,7 @@
 #include "core/error.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +41,30 @@ collect(char *data, size_t size, size_t n, void *ud)
 	return add;
 }
 
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void
+global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int
+link_global_init(void)
+{
+	pthread_once(&global_once, global_init);
+	return global_rc == CURLE_OK ? 0 : -EIO;
+}
+
 int
 link_new(struct link **ret)
 {
-	struct link *l = calloc(1, sizeof(*l));
+	struct link *l;
 
+	if (link_global_init() < 0)
+		return -EIO;
+	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	l->curl = curl_easy_init();

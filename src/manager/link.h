@@ -15,7 +15,13 @@ struct link_target {
 
 struct link;
 
-/* A client (one per thread that calls agents). 0 or -ENOMEM. */
+/* libcurl's global initialisation, once per process (thread-safe): call
+ * it before starting threads that make links, so that no thread
+ * initialises libcurl (and OpenSSL) behind another's back. link_new calls
+ * it too. 0 or -EIO. */
+int link_global_init(void);
+
+/* A client (one per thread that calls agents). 0, -ENOMEM or -EIO. */
 int link_new(struct link **ret);
 struct link *link_free(struct link *l);
 

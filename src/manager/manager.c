@@ -2474,6 +2474,12 @@ manager_new(
 
 	if (!m)
 		return -ENOMEM;
+	/* Before any thread of ours can make a link (executors, watchers). */
+	if (link_global_init() < 0) {
+		free(m);
+		diag_set(d, "cannot initialise libcurl");
+		return -EIO;
+	}
 	m->cfg = *cfg;
 	m->so = cfg->store ? cfg->store : &store_sqlite;
 	clock_init_monotonic(&m->clk);
@@ -2485,8 +2491,8 @@ manager_new(
 	m->next_seq = 1;
 	if (cfg->eng.consolidate_ns) {
 		diag_set(d,
-		    "consolidation needs live migration, which these agents do "
-		    "not offer yet");
+		    "periodic consolidation is not run by vmgrd: 'vmgr plan "
+		    "--apply' consolidates on demand");
 		r = -EOPNOTSUPP;
 		goto fail;
 	}
