@@ -4,6 +4,7 @@
 #include "core/rng.h"
 #include "linear_scan.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -265,9 +266,12 @@ run(struct world *w, const char *strategy, int linear_rule, double budget_s,
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = { 1000, 10000, 100000 };
+	/* For profiling one case: --hosts N, --strategy S. */
+	const char *only = NULL;
+	uint32_t only_hosts = 0;
 	static const struct {
 		const char *name;
 		int rule;
@@ -283,6 +287,18 @@ main(void)
 	struct mix m;
 	char cas[128];
 
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--hosts") == 0)
+			only_hosts = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--strategy") == 0)
+			only = argv[i + 1];
+		else {
+			fprintf(stderr,
+			    "usage: bench_place [--hosts N] "
+			    "[--strategy S]\n");
+			return 2;
+		}
+	}
 	load_mix(DATA, &m);
 	fprintf(
 	    stderr, "place: VM sizes from %s (%d flavours)\n", m.source, m.n);
@@ -291,6 +307,9 @@ main(void)
 		enum { NS = sizeof(strategies) / sizeof(strategies[0]) };
 		double fast[NS][ROUNDS], slow[NS][ROUNDS], loop[NS][ROUNDS];
 		struct world base, w;
+
+		if (only_hosts && hosts != only_hosts)
+			continue;
 
 		for (int round = 0; round < ROUNDS; round++) {
 			build(&base, hosts, &m, 42 + round);
@@ -307,6 +326,11 @@ main(void)
 			}
 			for (size_t k = 0; k < NS; k++) {
 				struct rates rt;
+
+				fast[k][round] = slow[k][round] = 0;
+				loop[k][round] = 0;
+				if (only && strcmp(only, strategies[k].name))
+					continue;
 
 				copy_world(&w, &base, hosts * 120);
 				rt = run(
@@ -326,6 +350,9 @@ main(void)
 		}
 		for (size_t k = 0; k < NS; k++) {
 			double f = bench_median(fast[k], ROUNDS);
+
+			if (only && strcmp(only, strategies[k].name))
+				continue;
 
 			snprintf(cas, sizeof(cas), "%s/hosts=%u",
 			    strategies[k].name, hosts);
