@@ -595,9 +595,11 @@ place_hook(
  */
 static int
 on_host_fail(struct engine *e, host_id h, uint64_t now,
-    const struct fault_obs *seen, struct engine_actions *out)
+    const struct fault_obs *seen, bool reachable, struct engine_actions *out)
 {
-	struct recover_incident inc = { .host = h, .vm = VM_NONE };
+	struct recover_incident inc = { .host = h,
+		.vm = VM_NONE,
+		.reachable = reachable };
 	struct recover_opts ro;
 	struct recover_plan plan;
 	struct fault_obs obs;
@@ -605,6 +607,8 @@ on_host_fail(struct engine *e, host_id h, uint64_t now,
 	struct diag d;
 	int r;
 
+	if (reachable && (!e->o.restart_on_failure || !e->fm))
+		return 0; /* no recovery planner: a live host is left be */
 	if (!e->o.restart_on_failure || !e->fm) {
 		/* No failover: the host is gone and so are its VMs. */
 		while (cluster_host(e->c, h)->n_vms > 0) {
@@ -753,7 +757,8 @@ engine_handle(
 	case EV_HOST_FAIL:
 		if (cluster_host(e->c, ev->host)->state == HOST_DOWN)
 			return 0;
-		r = on_host_fail(e, ev->host, ev->now_ns, ev->obs, out);
+		r = on_host_fail(
+		    e, ev->host, ev->now_ns, ev->obs, ev->reachable, out);
 		return r < 0 ? r : admit(e, ev->now_ns, out);
 	case EV_VM_FAILED:
 		if (cluster_vm(e->c, ev->vm)->state != VM_RUNNING)

@@ -48,6 +48,9 @@ struct engine_event {
 	/* EV_HOST_FAIL: what was observed, for the diagnosis; NULL: what a
 	 * silent host shows (heartbeats missed, peers cannot reach it). */
 	const struct fault_obs *obs;
+	/* EV_HOST_FAIL: the host still answers (a degrading host whose agent
+	 * reported obs): recovery waits or drains it, never fences it. */
+	bool reachable;
 };
 
 enum engine_action_kind {

@@ -508,12 +508,15 @@ decide_host(struct planner *pl, struct cluster **work, struct decision *dc)
 	trial_drain(pl, td, h, vms, n, movable);
 	for (int c = 0; c < C_N; c++)
 		for (int i = 0; i < W_N; i++)
-			act[c][i] = c <= C_DRAIN ? 0 : NAN;
+			act[c][i] = c <= C_DRAIN &&
+				!(c == C_FENCE && dc->inc->reachable)
+			    ? 0
+			    : NAN;
 	for (uint32_t i = 0; i < n; i++) {
 		double x = placed[i] ? k->restart_s : k->repair_s;
 
 		for (enum choice c = C_WAIT; c <= C_DRAIN; c++)
-			for (int j = 0; j < W_N; j++)
+			for (int j = 0; j < W_N && !isnan(act[c][0]); j++)
 				act[c][j] += host_cost(
 				    k, c, (enum world)j, x, movable[i]);
 	}

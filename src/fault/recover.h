@@ -20,6 +20,10 @@ struct recover_incident {
 	vm_id vm;
 	struct fault_dx dx;
 	bool vm_exited; /* the VM's QEMU is known gone: no live migration */
+	/* The host still answers (its agent reported the symptoms): it
+	 * cannot be powered off and confirmed without its agent's word, so
+	 * a host-level plan for it waits or drains, never fences. */
+	bool reachable;
 };
 
 enum recover_kind {

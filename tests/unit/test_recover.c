@@ -209,6 +209,37 @@ test_examples(void)
 		p.v[1].kind == RECOVER_MIGRATE,
 	    "degrading host: drain and live-migrate");
 
+	/* A live host whose agent saw memory pressure and a QEMU killed
+	 * (the OOM killer): exhaustion; drained live, never fenced, even
+	 * when a fence would be cheap. */
+	inc[0] = (struct recover_incident){ .host = h0,
+		.vm = VM_NONE,
+		.reachable = true,
+		.dx = dx_of("agent-heartbeats-missed=no;peers-cannot-reach=no;"
+			    "host-memory-pressure=yes;qemu-exit=killed;"
+			    "guest-heartbeat-missing=yes") };
+	ok(inc[0].dx.rank[0] == FAULT_HOST_EXHAUSTION,
+	    "model: pressure and a killed QEMU on a live host -> exhaustion "
+	    "(%.2f)",
+	    inc[0].dx.p[FAULT_HOST_EXHAUSTION]);
+	o.costs.fence_s = 0;
+	r = recover_plan_make(c, inc, 1, &o, &p, &d);
+	print_plan(c, &p);
+	{
+		uint32_t fences = 0, drains = 0, migrations = 0;
+
+		for (uint32_t i = 0; i < p.n; i++) {
+			fences += p.v[i].kind == RECOVER_FENCE;
+			drains += p.v[i].kind == RECOVER_DRAIN;
+			migrations += p.v[i].kind == RECOVER_MIGRATE;
+		}
+		ok(r == 0 && fences == 0 && drains == 1 && migrations >= 1,
+		    "reachable degrading host: drained by live migration, "
+		    "not fenced (%u migrations)",
+		    migrations);
+	}
+	recover_opts_default(&o);
+
 	/* Bad input. */
 	inc[0].vm = b;
 	inc[0].host = h2;
@@ -479,7 +510,7 @@ test_properties(void)
 {
 	struct stats st = { 0 };
 	struct rng g;
-	unsigned runs = 3000, failed_calls = 0;
+	unsigned runs = 3000, failed_calls = 0, fenced_reachable = 0;
 
 	rng_init(&g, 7);
 	for (unsigned run = 0; run < runs; run++) {
@@ -490,6 +521,7 @@ test_properties(void)
 		struct diag d = { 0 };
 		uint32_t n = 0;
 		bool used_host[64] = { false }, used_vm[256] = { false };
+		bool reachable[64] = { false };
 
 		recover_opts_default(&o);
 		o.n_plus_one = rng_below(&g, 2);
@@ -525,6 +557,9 @@ test_properties(void)
 			/* An observed exit means the QEMU is gone. */
 			inc[n].vm_exited = v != VM_NONE &&
 			    obs.sym[SYM_QEMU_EXIT] > QEMU_RUNNING;
+			/* Sometimes the host still answers: never fenced. */
+			inc[n].reachable = host_level && rng_below(&g, 3) == 0;
+			reachable[h] = inc[n].reachable;
 			if (fault_diagnose(model, &obs, &inc[n].dx) < 0)
 				continue;
 			/* Sometimes a hard verdict the model would not give. */
@@ -544,6 +579,10 @@ test_properties(void)
 		} else {
 			st.plans++;
 			replay(c, &p, o.n_plus_one, &st);
+			for (uint32_t i = 0; i < p.n; i++)
+				if (p.v[i].kind == RECOVER_FENCE &&
+				    reachable[p.v[i].host])
+					fenced_reachable++;
 		}
 		recover_plan_done(&p);
 		cluster_free(c);
@@ -553,6 +592,7 @@ test_properties(void)
 	    st.plans, st.actions, st.fences, st.stops, st.restarts, st.in_place,
 	    st.migrations, st.lost, st.waits);
 	is_int(failed_calls, 0, "every random plan is made");
+	is_int(fenced_reachable, 0, "a host that still answers is never fenced");
 	is_int(st.double_starts, 0,
 	    "no VM is started twice or restarted before its fence or stop");
 	is_int(st.overcommits, 0, "no host is ever over-committed");
