@@ -6,6 +6,7 @@
 #include "core/mem.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct uplink {
 	struct loop *loop;
 	const struct log *log;
 	char *base, *name, *url, *agent_token, *hb_url, *reg_url;
+	char *pressure_file;
 	uint32_t cpu_milli;
 	uint64_t memory_mib;
 	uint32_t timeout_ms, retry_max_ms, retry_ms;
@@ -315,9 +317,56 @@ post(struct uplink *u, enum req_kind kind, const char *url, json_t *body)
 	return 0;
 }
 
+int
+uplink_psi_some_avg10(const char *buf, size_t len, double *ret)
+{
+	static const char key[] = "some avg10=";
+	size_t k = sizeof(key) - 1;
+
+	for (size_t i = 0; i + k < len; i++) {
+		char num[32], *end;
+		size_t n = 0;
+		double v;
+
+		if ((i > 0 && buf[i - 1] != '\n') || memcmp(buf + i, key, k))
+			continue;
+		for (i += k; i < len && n < sizeof(num) - 1 &&
+		     ((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '.');
+		     i++)
+			num[n++] = buf[i];
+		num[n] = '\0';
+		v = strtod(num, &end);
+		if (n == 0 || *end || !(v >= 0 && v <= 100))
+			return -EINVAL;
+		*ret = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* This host's memory pressure, or -1 when the PSI file cannot be read. */
+static double
+memory_pressure(const struct uplink *u)
+{
+	char buf[1024];
+	ssize_t n;
+	double v;
+	int fd = open(u->pressure_file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || uplink_psi_some_avg10(buf, (size_t)n, &v) < 0)
+		return -1;
+	return v;
+}
+
 static json_t *
 heartbeat_body(struct uplink *u)
 {
+	double pressure = memory_pressure(u);
+	json_t *body;
 	json_t *vms = NULL, *list = NULL, *evs = json_array(), *v;
 	size_t i;
 
@@ -341,8 +390,12 @@ heartbeat_body(struct uplink *u)
 		    evs, u->pending[(u->p_head + k) % UPLINK_MAX_PENDING]);
 		u->beat_events++;
 	}
-	return json_pack("{s:I, s:o, s:o}", "seq", (json_int_t)++u->st.seq,
+	body = json_pack("{s:I, s:o, s:o}", "seq", (json_int_t)++u->st.seq,
 	    "vms", vms, "events", evs);
+	if (body && pressure >= 0)
+		json_object_set_new(
+		    body, "memory_pressure", json_real(pressure));
+	return body;
 }
 
 /* Starts what is due: a registration or a heartbeat. */
@@ -753,8 +806,10 @@ uplink_new(struct agent *a, struct loop *loop, const struct uplink_config *cfg,
 	u->name = mem_strdup(cfg->host_name);
 	u->url = mem_strdup(cfg->advertise_url);
 	u->agent_token = cfg->agent_token ? mem_strdup(cfg->agent_token) : NULL;
+	u->pressure_file = mem_strdup(
+	    cfg->pressure_file ? cfg->pressure_file : "/proc/pressure/memory");
 	u->reply = malloc(UPLINK_MAX_REPLY + 1);
-	if (!u->base || !u->name || !u->url || !u->reply ||
+	if (!u->base || !u->name || !u->url || !u->reply || !u->pressure_file ||
 	    (cfg->agent_token && !u->agent_token))
 		goto nomem;
 	blen = strlen(u->base);
@@ -891,6 +946,7 @@ uplink_free(struct uplink *u)
 	free(u->name);
 	free(u->url);
 	free(u->agent_token);
+	free(u->pressure_file);
 	free(u->reg_url);
 	free(u->hb_url);
 	free(u->reply);

@@ -43,6 +43,10 @@ struct uplink_config {
 	uint64_t memory_mib; /* 0: MemTotal of /proc/meminfo */
 	uint32_t request_timeout_ms; /* 0: 5000; one request's limit */
 	uint32_t retry_max_ms; /* 0: 5000; registration retry backoff cap */
+	/* Memory pressure (PSI) of this host: every heartbeat carries its
+	 * "some avg10" as memory_pressure when the file can be read. NULL:
+	 * /proc/pressure/memory. */
+	const char *pressure_file;
 	const struct log *log; /* borrowed; NULL: silent */
 };
 
@@ -112,6 +116,12 @@ int uplink_register_reply_parse(
  * ignored. 0 and *ret, or -EPROTO with d. */
 int uplink_heartbeat_reply_parse(
     const char *buf, size_t len, uint64_t *ret_ack, struct diag *d);
+
+/* The "some avg10=" figure of PSI text buf[0..len) such as
+ * /proc/pressure/memory: the percentage of the last 10 s in which some
+ * task waited for memory (pure). 0 and *ret (0..100), or -EINVAL when the
+ * text has no such figure. */
+int uplink_psi_some_avg10(const char *buf, size_t len, double *ret);
 
 /* MemTotal of /proc/meminfo text, in MiB; 0 when absent (pure). */
 uint64_t uplink_meminfo_mib(const char *meminfo);

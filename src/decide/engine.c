@@ -597,9 +597,9 @@ static int
 on_host_fail(struct engine *e, host_id h, uint64_t now,
     const struct fault_obs *seen, bool reachable, struct engine_actions *out)
 {
-	struct recover_incident inc = { .host = h,
-		.vm = VM_NONE,
-		.reachable = reachable };
+	struct recover_incident inc = {
+		.host = h, .vm = VM_NONE, .reachable = reachable
+	};
 	struct recover_opts ro;
 	struct recover_plan plan;
 	struct fault_obs obs;

@@ -8,6 +8,7 @@
 #include "decide/preset.h"
 #include "decide/replan.h"
 #include "fault/detect.h"
+#include "fault/diagnosis.h"
 #include "manager/link.h"
 #include "model/cluster.h"
 #include "model/explain.h"
@@ -100,6 +101,7 @@ struct mhost {
 	struct detector *det;
 	uint64_t last_seen_ns; /* the last heartbeat acknowledged */
 	uint64_t ack; /* last agent event seq taken */
+	double pressure; /* memory PSI of the last heartbeat; -1: unknown */
 	pthread_t watcher;
 	bool has_watcher;
 	bool busy; /* an executor works for this host now */
@@ -166,6 +168,12 @@ static uint64_t
 now_ns(const struct manager *m)
 {
 	return clock_now(&m->clk);
+}
+
+static double
+pressure_pct(const struct manager *m)
+{
+	return m->cfg.pressure_pct > 0 ? m->cfg.pressure_pct : 10.0;
 }
 
 static void mlog(const struct manager *m, enum log_level lvl, const char *fmt,
@@ -580,6 +588,62 @@ vm_ended(struct manager *m, vm_id v, bool failure, const char *how)
 	save_vm(m, v, NULL);
 }
 
+/* A degrading host that still answers: its agent saw memory pressure and
+ * one of its QEMUs was killed (the OOM killer). The dead VM restarts
+ * elsewhere (the host takes no new VMs meanwhile); then the engine's
+ * recovery planner, given that evidence, waits or drains the host by live
+ * migration (it never fences a host that answers). Caller holds mu. */
+static void
+host_degrading(struct manager *m, host_id h, vm_id dead, const char *how)
+{
+	struct engine_event ev = { .kind = EV_HOST_FAIL,
+		.now_ns = now_ns(m),
+		.vm = VM_NONE,
+		.host = h,
+		.reachable = true };
+	bool was_up = cluster_host(m->c, h)->state == HOST_UP;
+	const char *hn = host_name(m, h);
+	struct fault_obs obs;
+	uint32_t moving = 0;
+	int r;
+
+	event(m, "host-degraded", cluster_vm(m->c, dead)->name, hn,
+	    "host %s degrading: memory pressure %.1f%% and %s's QEMU %s "
+	    "(the OOM killer?)",
+	    hn, m->hosts[h].pressure, cluster_vm(m->c, dead)->name, how);
+	if (was_up)
+		cluster_set_host_state(m->c, h, HOST_MAINTENANCE);
+	vm_ended(m, dead, true, how);
+	fault_obs_init(&obs);
+	obs.sym[SYM_AGENT_HEARTBEATS_MISSED] = FAULT_NO;
+	obs.sym[SYM_PEERS_CANNOT_REACH] = FAULT_NO;
+	obs.sym[SYM_HOST_MEMORY_PRESSURE] = FAULT_YES;
+	obs.sym[SYM_QEMU_EXIT] = QEMU_KILLED;
+	obs.sym[SYM_GUEST_HEARTBEAT_MISSING] = FAULT_YES;
+	ev.obs = &obs;
+	engine_actions_clear(&m->acts);
+	r = engine_handle(m->e, &ev, &m->acts);
+	apply(m);
+	if (r < 0)
+		mlog(m, LOGL_WARN, "engine refused the degrading host %s: %s",
+		    hn, strerror(-r));
+	for (vm_id v = 0; v < m->c->n_vms; v++)
+		moving += m->vms[v].from == h;
+	if (moving > 0) {
+		event(m, "host-drained", NULL, hn,
+		    "host %s drained (host exhaustion): %u VM%s move%s away "
+		    "live; 'vmgr host undrain %s' when it is well",
+		    hn, moving, moving == 1 ? "" : "s", moving == 1 ? "s" : "",
+		    hn);
+	} else if (was_up) {
+		/* The planner waits (or nothing could move): the host takes
+		 * VMs again. */
+		cluster_set_host_state(m->c, h, HOST_UP);
+		event(m, "host-watched", NULL, hn,
+		    "host %s stays in service: nothing to move away", hn);
+	}
+}
+
 /* One event from host h's agent (the agent's JSON). Caller holds mu. */
 static void
 agent_event(struct manager *m, host_id h, const json_t *ev)
@@ -641,7 +705,14 @@ agent_event(struct manager *m, host_id h, const json_t *ev)
 		else
 			snprintf(how, sizeof(how), "exit status %d",
 			    (int)json_integer_value(st));
-		vm_ended(m, v, !ok, ok ? "its workload ended" : how);
+		if (sig && json_integer_value(sig) == 9 &&
+		    x->st != S_STOPPING && m->hosts[h].remote &&
+		    !m->hosts[h].fenced &&
+		    m->hosts[h].pressure >= pressure_pct(m) &&
+		    cluster_host(m->c, h)->state != HOST_DOWN)
+			host_degrading(m, h, v, how);
+		else
+			vm_ended(m, v, !ok, ok ? "its workload ended" : how);
 	} else if (strcmp(type, "panicked") == 0 ||
 	    strcmp(type, "failed") == 0) {
 		vm_ended(m, v, true, type);
@@ -2179,6 +2250,7 @@ manager_host_heartbeat(struct manager *m, const char *name, const json_t *req,
 {
 	const json_t *evs;
 	struct mhost *mh;
+	double pressure;
 	host_id h;
 	size_t i;
 	json_t *e;
@@ -2193,6 +2265,11 @@ manager_host_heartbeat(struct manager *m, const char *name, const json_t *req,
 		diag_set(d, "events: must be an array");
 		return -EINVAL;
 	}
+	r = jv_get_num(req, "memory_pressure", "", 0, 100, &pressure, d);
+	if (r == -EINVAL)
+		return r;
+	if (r == -ENOENT)
+		pressure = -1;
 	pthread_mutex_lock(&m->mu);
 	if (cluster_find_host(m->c, name, &h) < 0 || !m->hosts[h].remote) {
 		pthread_mutex_unlock(&m->mu);
@@ -2214,6 +2291,7 @@ manager_host_heartbeat(struct manager *m, const char *name, const json_t *req,
 	detector_heartbeat(mh->det, now_ns(m));
 	mh->last_seen_ns = now_ns(m);
 	mh->suspected = false;
+	mh->pressure = pressure; /* before its events: they may need it */
 	json_array_foreach(evs, i, e)
 	{
 		uint64_t seq =

@@ -32,6 +32,12 @@ struct manager_config {
 	 * restart on the others (cluster_set_n_plus_one); VMs that would
 	 * break it wait in the queue. */
 	bool n_plus_one;
+	/* A degrading host: when a remote agent reports memory pressure (PSI
+	 * "some avg10", percent) at or above this and one of its QEMUs is
+	 * killed by SIGKILL that vmgr did not send (the OOM killer), the host
+	 * is diagnosed with that evidence and the recovery planner may drain
+	 * it by live migration (never fence it: it still answers). 0: 10. */
+	double pressure_pct;
 	const struct log *log; /* borrowed; NULL: silent */
 };
 

@@ -44,7 +44,7 @@ usage(FILE *f)
 	    "[--heartbeat-ms N]\n"
 	    "    [--detector D [--detector-params K=V,..]] [--seed N] "
 	    "[--n-plus-one]\n"
-	    "    [--lease-ms N]\n"
+	    "    [--lease-ms N] [--pressure-pct P]\n"
 	    "  agent (alone it takes --socket, --listen, --token-file; beside\n"
 	    "  the manager):\n"
 	    "    [--agent-socket PATH] [--agent-listen ADDR:PORT "
@@ -54,7 +54,9 @@ usage(FILE *f)
 	    "    [--migrate-address ADDR] [--migrate-ports LO-HI]\n"
 	    "  agent alone, joining a remote manager:\n"
 	    "    --manager URL --manager-token-file F --advertise URL "
-	    "[--host-name NAME]\n");
+	    "[--host-name NAME]\n"
+	    "    [--pressure-file F]   (memory PSI reported with heartbeats; "
+	    "/proc/pressure/memory)\n");
 }
 
 static void
@@ -96,6 +98,7 @@ struct opts {
 	const char *agent_token_file, *agent_socket, *agent_listen;
 	const char *agent_api_token_file, *offer, *host_name, *preset;
 	const char *manager_url, *manager_token_file, *advertise;
+	const char *pressure_file;
 	uint32_t heartbeat_ms;
 	struct manager_config mcfg;
 	struct agent_config acfg;
@@ -225,6 +228,8 @@ main(int argc, char **argv)
 		{ "manager", required_argument, NULL, 'm' },
 		{ "manager-token-file", required_argument, NULL, 'K' },
 		{ "advertise", required_argument, NULL, 'V' },
+		{ "pressure-file", required_argument, NULL, 'W' },
+		{ "pressure-pct", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -329,6 +334,20 @@ main(int argc, char **argv)
 		case '1':
 			o.mcfg.n_plus_one = true;
 			break;
+		case 'G': {
+			char *end;
+
+			o.mcfg.pressure_pct = strtod(optarg, &end);
+			if (*end || end == optarg ||
+			    !(o.mcfg.pressure_pct >= 0.1 &&
+				o.mcfg.pressure_pct <= 100)) {
+				fprintf(stderr,
+				    "vmgrd: --pressure-pct: a "
+				    "percentage from 0.1 to 100\n");
+				return 2;
+			}
+			break;
+		}
 		case 'e':
 			o.mcfg.lease_ms = (uint32_t)strtoul(optarg, NULL, 10);
 			if (o.mcfg.lease_ms < 100 ||
@@ -359,6 +378,9 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			o.advertise = optarg;
+			break;
+		case 'W':
+			o.pressure_file = optarg;
 			break;
 		case 'L':
 			if (log_level_parse(optarg, &lvl) < 0) {
@@ -512,6 +534,7 @@ main(int argc, char **argv)
 		ucfg.manager_token = mtoken;
 		ucfg.agent_token = pcfg.token;
 		ucfg.advertise_url = o.advertise;
+		ucfg.pressure_file = o.pressure_file;
 		ucfg.host_name = host;
 		ucfg.log = &c.log;
 		r = uplink_new(agent, c.loop, &ucfg, &uplink, &d);

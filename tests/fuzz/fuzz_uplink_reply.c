@@ -1,4 +1,4 @@
-/* fuzz_uplink_reply.c - libFuzzer target: a manager's replies to registrations and heartbeats. */
+/* fuzz_uplink_reply.c - libFuzzer target: what the uplink reads from outside: a manager's replies, and the PSI file. */
 #include "agent/uplink.h"
 
 #include <assert.h>
@@ -13,6 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct diag d = { 0 };
 	struct uplink_reg_reply rr;
 	uint64_t ack = 0;
+	double psi = -1;
 	int r;
 
 	r = uplink_register_reply_parse((const char *)data, size, &rr, &d);
@@ -27,5 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(r == 0 || (r == -EPROTO && d.msg[0]));
 	if (r == 0)
 		assert(ack <= (UINT64_C(1) << 53));
+	r = uplink_psi_some_avg10((const char *)data, size, &psi);
+	assert(r == 0 ? psi >= 0 && psi <= 100 : r == -EINVAL);
 	return 0;
 }

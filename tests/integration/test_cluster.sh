@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_cluster.sh - one manager and three agents in network namespaces with real guests: failover, partition, N+1, drain by live migration (TAP).
+# test_cluster.sh - one manager and three agents in network namespaces with real guests: failover, partition, N+1, drain, plans, a degrading host (TAP).
 # usage: test_cluster.sh VMGRD VMGR GUEST_DIR
 # The manager listens on a bridge in the root namespace; each agent runs in
 # its own namespace (vmgr-c1..3, 10.213.8.1..3) and joins it with --manager.
@@ -9,7 +9,9 @@
 # cut off (its link down) while its agent and guests live on, and its agent
 # must kill them (self-fencing on its lease) before the manager restarts
 # them elsewhere: at no sample does any VM run twice; a drained host's VMs
-# live-migrate and their counters go on. Skips when `ip netns` is not
+# live-migrate and their counters go on; a consolidation plan is applied by
+# live migration; a host under memory pressure whose QEMU is SIGKILLed is
+# drained, not fenced. Skips when `ip netns` is not
 # permitted. Namespaces and links are removed by name at the start and end.
 set -u
 VMGRD=$1
@@ -93,9 +95,15 @@ agent() {
 		--manager "http://$NET.254:7400" --manager-token-file "$T/atoken" \
 		--advertise "http://$NET.$1:7401" --host-name "h$1" \
 		--kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.img" \
-		--migrate-address "$NET.$1" --log-level info 2>>"$T/a$1.log" &
+		--migrate-address "$NET.$1" --pressure-file "$T/psi$1" \
+		--log-level info 2>>"$T/a$1.log" &
 	echo $! >"$T/a$1.pid"
 }
+# Each agent's memory pressure (PSI) comes from its own file: calm.
+psi() { # I AVG10
+	printf 'some avg10=%s avg60=1.00 avg300=0.50 total=100\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=10\n' "$2" >"$T/psi$1"
+}
+for i in 1 2 3; do psi $i 0.00; done
 for i in 1 2 3; do agent $i; done
 V="$VMGR --socket $T/var/vmgrd.sock"
 # wait_for SECONDS COMMAND...: until the command succeeds.
@@ -316,6 +324,35 @@ $V plan --time-limit 0 >/dev/null 2>&1
 check $? "a bad time limit is a usage error"
 grep -q 'plan 1 applied: 1 migration in 1 step' "$T/mgr.log"
 check $? "the manager logged the plan's application"
+
+# --- a degrading host: memory pressure, then the OOM killer takes a QEMU ---
+# v1 and v2 share host dg. Its agent reports 55% memory pressure; a
+# SIGKILL to v1's QEMU (what the OOM killer does) makes the manager
+# diagnose host exhaustion: v1 restarts elsewhere, v2 moves away live, the
+# host is drained, not fenced, and nothing runs twice.
+dg=$(host_of v1)
+psi "${dg#h}" 55.00
+sleep 1.5
+qpid=$(pgrep -f "qemu-system-x86_64 -name v1 " | head -n 1)
+[ -n "$qpid" ] && kill -9 "$qpid"
+check $? "v1's QEMU on $dg killed with SIGKILL while $dg reports 55% memory pressure"
+away() { for v in v1 v2; do h=$(host_of "$v")
+	[ -n "$h" ] && [ "$h" != "$dg" ] && [ "$(status_of "$v")" = running ] &&
+		on_host_live "$h" "$v" || return 1; done; }
+wait_for 60 away
+check $? "v1 restarted and v2 migrated away from $dg (v1 on $(host_of v1), v2 on $(host_of v2))"
+logged() { grep -q "host $dg degrading: memory pressure 55.0% and v1's QEMU killed by signal 9" "$T/mgr.log" &&
+	grep -q "host $dg drained (host exhaustion): 1 VM moves away live" "$T/mgr.log" &&
+	grep -q "v2 migrated from $dg" "$T/mgr.log"; }
+wait_for 10 logged
+check $? "the manager logged the diagnosis, the drain and the live migration"
+$V host list | grep "^$dg " | grep -q 'maintenance' &&
+	! $V host list --json | grep -q '"fenced":true'
+check $? "$dg is in maintenance and no host is fenced"
+once() { [ "$(most_copies)" = 1 ] && [ -z "$(live | grep "^$dg ")" ]; }
+wait_for 10 once
+check $? "every VM runs exactly once after the drain, none on $dg ($(live | tr '\n' ' '))"
+psi "${dg#h}" 0.00
 
 if [ $failed -gt 0 ]; then
 	diag "manager log:"

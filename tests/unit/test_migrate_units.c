@@ -242,6 +242,28 @@ test_uplink(void)
 				  "kB\nSwap: 0 kB\n"),
 	    24105, "MemTotal in MiB");
 	is_int(uplink_meminfo_mib("nothing\n"), 0, "no MemTotal: 0");
+	{
+		static const char psi[] =
+		    "some avg10=42.50 avg60=10.00 avg300=1.00 total=99\n"
+		    "full avg10=7.00 avg60=1.00 avg300=0.00 total=9\n";
+		static const char *const bad[] = { "",
+			"full avg10=7.00 avg60=1.00\n",
+			"some avg10=abc avg60=1.00\n", "some avg10=101.0 x\n",
+			"some avg10=1.2.3 x\n", "xsome avg10=5.00\n" };
+		double v = -1;
+
+		int r = uplink_psi_some_avg10(psi, strlen(psi), &v);
+
+		ok(r == 0 && v == 42.5, "PSI: some avg10 read (%.2f)", v);
+		v = -1;
+		ok(uplink_psi_some_avg10(psi + 50, strlen(psi) - 50, &v) ==
+			-EINVAL,
+		    "PSI: only the full line: -EINVAL");
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			ok(uplink_psi_some_avg10(bad[i], strlen(bad[i]), &v) ==
+				-EINVAL,
+			    "PSI: bad text %zu refused", i);
+	}
 	b = uplink_register_body(
 	    "h1", "http://10.0.0.1:8470", NULL, 2000, 24105);
 	txt = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);

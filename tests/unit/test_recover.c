@@ -592,7 +592,8 @@ test_properties(void)
 	    st.plans, st.actions, st.fences, st.stops, st.restarts, st.in_place,
 	    st.migrations, st.lost, st.waits);
 	is_int(failed_calls, 0, "every random plan is made");
-	is_int(fenced_reachable, 0, "a host that still answers is never fenced");
+	is_int(
+	    fenced_reachable, 0, "a host that still answers is never fenced");
 	is_int(st.double_starts, 0,
 	    "no VM is started twice or restarted before its fence or stop");
 	is_int(st.overcommits, 0, "no host is ever over-committed");
