@@ -637,10 +637,10 @@ host_degrading(struct manager *m, host_id h, vm_id dead, const char *how)
 		    hn);
 	} else if (was_up) {
 		/* The planner waits (or nothing could move): the host takes
-		 * VMs again. */
-		cluster_set_host_state(m->c, h, HOST_UP);
+		 * VMs again, and the queue may use it. */
 		event(m, "host-watched", NULL, hn,
 		    "host %s stays in service: nothing to move away", hn);
+		decide(m, EV_HOST_RECOVER, VM_NONE, h, 0);
 	}
 }
 

@@ -353,6 +353,29 @@ once() { [ "$(most_copies)" = 1 ] && [ -z "$(live | grep "^$dg ")" ]; }
 wait_for 10 once
 check $? "every VM runs exactly once after the drain, none on $dg ($(live | tr '\n' ' '))"
 psi "${dg#h}" 0.00
+# The same on a host whose only VM is the one killed: nothing to drain, so
+# it stays in service (host-watched) and the VM restarts elsewhere.
+$V host undrain "$dg" >/dev/null
+for i in 1 2 3; do
+	[ "h$i" != "$dg" ] && [ "h$i" != "$(host_of v1)" ] && break
+done
+wh=h$i
+$V vm migrate v2 "$wh" >/dev/null
+on_wh() { [ "$(host_of v2)" = "$wh" ] && settled && [ "$(live | grep -c "^$wh ")" = 1 ]; }
+wait_for 60 on_wh
+check $? "v2 alone on $wh"
+psi "${wh#h}" 55.00
+sleep 1.5
+qpid=$(pgrep -f "qemu-system-x86_64 -name v2 " | head -n 1)
+[ -n "$qpid" ] && kill -9 "$qpid"
+moved() { h=$(host_of v2); [ -n "$h" ] && [ "$h" != "$wh" ] &&
+	[ "$(status_of v2)" = running ] && on_host_live "$h" v2; }
+wait_for 60 moved
+check $? "v2 restarted on $(host_of v2)"
+grep -q "host $wh stays in service: nothing to move away" "$T/mgr.log" &&
+	$V host list | grep "^$wh " | grep -q ' up '
+check $? "$wh had nothing else to move: it stays up (host-watched)"
+psi "${wh#h}" 0.00
 
 if [ $failed -gt 0 ]; then
 	diag "manager log:"
