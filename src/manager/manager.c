@@ -535,6 +535,21 @@ apply(struct manager *m)
 	engine_actions_clear(&m->acts);
 }
 
+/* Hands ev to the engine and carries out its actions. Caller holds mu. */
+static int
+decide_event(struct manager *m, const struct engine_event *ev)
+{
+	int r;
+
+	engine_actions_clear(&m->acts);
+	r = engine_handle(m->e, ev, &m->acts);
+	apply(m);
+	if (r < 0)
+		mlog(m, LOGL_WARN, "engine refused event %d: %s", ev->kind,
+		    strerror(-r));
+	return r;
+}
+
 static int
 decide(struct manager *m, enum engine_event_kind k, vm_id v, host_id h,
     enum engine_timer t)
@@ -542,15 +557,8 @@ decide(struct manager *m, enum engine_event_kind k, vm_id v, host_id h,
 	struct engine_event ev = {
 		.kind = k, .now_ns = now_ns(m), .vm = v, .host = h, .timer = t
 	};
-	int r;
 
-	engine_actions_clear(&m->acts);
-	r = engine_handle(m->e, &ev, &m->acts);
-	apply(m);
-	if (r < 0)
-		mlog(m, LOGL_WARN, "engine refused event %d: %s", k,
-		    strerror(-r));
-	return r;
+	return decide_event(m, &ev);
 }
 
 /* --- agents' news ------------------------------------------------------- */
@@ -605,7 +613,6 @@ host_degrading(struct manager *m, host_id h, vm_id dead, const char *how)
 	const char *hn = host_name(m, h);
 	struct fault_obs obs;
 	uint32_t moving = 0;
-	int r;
 
 	event(m, "host-degraded", cluster_vm(m->c, dead)->name, hn,
 	    "host %s degrading: memory pressure %.1f%% and %s's QEMU %s "
@@ -621,12 +628,7 @@ host_degrading(struct manager *m, host_id h, vm_id dead, const char *how)
 	obs.sym[SYM_QEMU_EXIT] = QEMU_KILLED;
 	obs.sym[SYM_GUEST_HEARTBEAT_MISSING] = FAULT_YES;
 	ev.obs = &obs;
-	engine_actions_clear(&m->acts);
-	r = engine_handle(m->e, &ev, &m->acts);
-	apply(m);
-	if (r < 0)
-		mlog(m, LOGL_WARN, "engine refused the degrading host %s: %s",
-		    hn, strerror(-r));
+	decide_event(m, &ev);
 	for (vm_id v = 0; v < m->c->n_vms; v++)
 		moving += m->vms[v].from == h;
 	if (moving > 0) {
