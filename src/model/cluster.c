@@ -19,6 +19,7 @@ cluster_new(struct cluster **ret)
 	strmap_init(&c->vm_names);
 	strmap_init(&c->group_names);
 	fitidx_init(&c->idx);
+	fitorder_init(&c->order);
 	*ret = c;
 	return 0;
 }
@@ -47,6 +48,7 @@ cluster_free(struct cluster *c)
 	strmap_done(&c->vm_names);
 	strmap_done(&c->group_names);
 	fitidx_done(&c->idx);
+	fitorder_done(&c->order);
 	for (int d = 0; d < RES_NDIM; d++) {
 		free(c->heap[d]);
 		free(c->heap_pos[d]);
@@ -96,10 +98,12 @@ cluster_clone(const struct cluster *c, struct cluster **ret)
 	strmap_init(&n->vm_names);
 	strmap_init(&n->group_names);
 	fitidx_init(&n->idx);
+	fitorder_init(&n->order);
 	if (c->n_hosts &&
 	    (mem_grow(&n->hosts, &n->cap_hosts, c->n_hosts, sizeof(*n->hosts)) <
 		    0 ||
-		fitidx_resize(&n->idx, c->n_hosts) < 0))
+		fitidx_resize(&n->idx, c->n_hosts) < 0 ||
+		fitorder_resize(&n->order, c->n_hosts) < 0))
 		goto fail;
 	for (uint32_t i = 0; i < c->n_hosts; i++) {
 		struct host *h = &n->hosts[i];
@@ -350,6 +354,9 @@ index_host(struct cluster *c, host_id h)
 		hs->up_free.v[d] = now;
 	}
 	fitidx_set(&c->idx, h, hs->state == HOST_UP ? &leaf : NULL);
+	fitorder_set(&c->order, h, hs->state == HOST_UP ? &leaf : NULL);
+	if (c->order.off)
+		fitidx_keep_rows(&c->idx); /* best fit's fallback wants them */
 	for (int d = 0; c->n_plus_one && d < RES_NDIM; d++)
 		heap_fix(c, d, h);
 }
@@ -382,6 +389,9 @@ cluster_add_host(struct cluster *c, const struct host_spec *s, host_id *ret)
 	if (r < 0)
 		return r;
 	r = fitidx_resize(&c->idx, c->n_hosts + 1);
+	if (r < 0)
+		return r;
+	r = fitorder_resize(&c->order, c->n_hosts + 1);
 	if (r < 0)
 		return r;
 	h.name = strdup(s->name);
@@ -700,14 +710,63 @@ cluster_explain(const struct cluster *c, vm_id v, struct why *why)
 	return fit;
 }
 
+/*
+ * The fit index, started by the first query that wants it: like the
+ * best-fit order it is a cache inside the cluster, the one thing a query
+ * changes (the cluster is not thread-safe anyway), so a cluster that never
+ * asks never pays for its updates. NULL without memory for it: callers
+ * then scan the hosts.
+ */
+static const struct fitidx *
+idx_ready(const struct cluster *c)
+{
+	struct cluster *m = (struct cluster *)c;
+	struct fitleaf leaf;
+
+	if (c->idx.on)
+		return &c->idx;
+	if (fitidx_start(&m->idx) < 0)
+		return NULL;
+	for (host_id h = 0; h < c->n_hosts; h++) {
+		if (c->hosts[h].state != HOST_UP)
+			continue;
+		cluster_host_leaf(c, h, &leaf);
+		fitidx_set(&m->idx, h, &leaf);
+	}
+	return &c->idx;
+}
+
+/* Whether up host h has room for need (what the index answers). */
+static bool
+has_room(const struct cluster *c, host_id h, const struct res *need)
+{
+	struct res free;
+
+	if (c->hosts[h].state != HOST_UP)
+		return false;
+	host_free_res(&c->hosts[h], &free);
+	for (int d = 0; d < RES_NDIM; d++)
+		if (need->v[d] > free.v[d])
+			return false;
+	return true;
+}
+
 int
 cluster_first_fit(
     const struct cluster *c, const struct res *need, host_id from, host_id *ret)
 {
+	const struct fitidx *x = idx_ready(c);
 	uint32_t i;
 
-	if (from >= c->n_hosts || fitidx_first(&c->idx, need, from, &i) < 0 ||
-	    i >= c->n_hosts)
+	if (from >= c->n_hosts)
+		return -ENOSPC;
+	if (!x) {
+		for (i = from; i < c->n_hosts && !has_room(c, i, need); i++)
+			;
+	} else if (fitidx_first(x, need, from, &i) < 0) {
+		return -ENOSPC;
+	}
+	if (i >= c->n_hosts)
 		return -ENOSPC;
 	*ret = i;
 	return 0;
@@ -764,6 +823,7 @@ int
 cluster_find_first(const struct cluster *c, vm_id v, host_id from, host_id *ret)
 {
 	struct accept_ctx a = { c, v };
+	const struct fitidx *x;
 	host_id only;
 	uint32_t h;
 	int r;
@@ -779,11 +839,57 @@ cluster_find_first(const struct cluster *c, vm_id v, host_id from, host_id *ret)
 		*ret = only;
 		return 0;
 	}
-	r = fitidx_first_if(
-	    &c->idx, &c->vms[v].demand, from, accept_host, &a, &h);
-	if (r < 0 || h >= c->n_hosts)
+	x = idx_ready(c);
+	if (!x) {
+		for (h = from; h < c->n_hosts; h++)
+			if (cluster_check(c, v, h, NULL) == 0)
+				break;
+	} else if (fitidx_first_if(
+		       x, &c->vms[v].demand, from, accept_host, &a, &h) < 0) {
+		return -ENOSPC;
+	}
+	if (h >= c->n_hosts)
 		return -ENOSPC;
 	*ret = h;
+	return 0;
+}
+
+/* narrow() and its one host checked: 1 and *ret when that decides the
+ * search, -ENOSPC when nothing can pass, 0 to search everything. */
+static int
+decided(const struct cluster *c, vm_id v, host_id *ret)
+{
+	host_id only;
+	int r = narrow(c, &c->vms[v], &only);
+
+	if (r <= 0)
+		return r;
+	if (cluster_check(c, v, only, NULL) < 0)
+		return -ENOSPC;
+	*ret = only;
+	return 1;
+}
+
+/* cluster_find_best without the index: every host scored. */
+static int
+best_by_scan(const struct cluster *c, vm_id v, const struct cluster_scorer *s,
+    host_id *ret)
+{
+	host_id best = HOST_NONE;
+	double top = 0, sc;
+
+	for (host_id h = 0; h < c->n_hosts; h++) {
+		if (cluster_check(c, v, h, NULL) < 0)
+			continue;
+		sc = s->score(h, s->ctx);
+		if (best == HOST_NONE || sc > top) {
+			best = h;
+			top = sc;
+		}
+	}
+	if (best == HOST_NONE)
+		return -ENOSPC;
+	*ret = best;
 	return 0;
 }
 
@@ -792,6 +898,7 @@ cluster_find_best(const struct cluster *c, vm_id v,
     const struct cluster_scorer *s, host_id *ret)
 {
 	struct accept_ctx a = { c, v };
+	const struct fitidx *x;
 	struct fitidx_query q = {
 		.need = &c->vms[v].demand,
 		.bound = s->bound,
@@ -800,20 +907,92 @@ cluster_find_best(const struct cluster *c, vm_id v,
 		.accept = accept_host,
 		.actx = &a,
 	};
-	host_id only;
 	uint32_t h;
 	int r;
 
-	r = narrow(c, &c->vms[v], &only);
-	if (r < 0)
-		return r;
-	if (r == 1) {
-		if (cluster_check(c, v, only, NULL) < 0)
-			return -ENOSPC;
-		*ret = only;
-		return 0;
+	r = decided(c, v, ret);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	x = idx_ready(c);
+	if (!x)
+		return best_by_scan(c, v, s, ret);
+	r = fitidx_best(x, &q, &h);
+	if (r < 0 || h >= c->n_hosts)
+		return -ENOSPC;
+	*ret = h;
+	return 0;
+}
+
+/* Best fit's bound and score for the index's branch and bound. */
+struct tight {
+	const struct cluster *c;
+	const struct res *x;
+	struct fit_rows rows;
+};
+
+static double
+tight_bound(const struct fitnode *n, void *ctx)
+{
+	const struct tight *t = ctx;
+	double lo = fitnode_s_min_fit(n, &t->rows);
+
+	/* s_min - sum_d x_d * max(1/limit_d): no host below leaves less. */
+	for (int d = 0; d < RES_NDIM; d++)
+		lo -= (double)t->x->v[d] * n->inv_lim_max[d];
+	return -lo;
+}
+
+static double
+tight_score(host_id h, void *ctx)
+{
+	const struct tight *t = ctx;
+	struct fitleaf l;
+
+	cluster_host_leaf(t->c, h, &l);
+	return fit_tight_score(l.s, l.inv_lim, t->x);
+}
+
+/* Starts the best-fit order and fills it. The order is a cache inside the
+ * cluster, built by the first query that wants it: the one thing a query
+ * changes (the cluster is not thread-safe anyway). Without memory for it
+ * the query falls back to the index. */
+static void
+order_start(struct cluster *c)
+{
+	struct fitleaf leaf;
+
+	if (fitorder_start(&c->order) < 0)
+		return;
+	for (host_id h = 0; h < c->n_hosts; h++) {
+		if (c->hosts[h].state != HOST_UP)
+			continue;
+		cluster_host_leaf(c, h, &leaf);
+		fitorder_set(&c->order, h, &leaf);
 	}
-	r = fitidx_best(&c->idx, &q, &h);
+	if (c->order.off)
+		fitidx_keep_rows(&c->idx);
+}
+
+int
+cluster_find_tightest(const struct cluster *c, vm_id v, host_id *ret)
+{
+	struct accept_ctx a = { c, v };
+	struct tight t = { c, &c->vms[v].demand, { 0, 0 } };
+	struct cluster_scorer s = { tight_bound, tight_score, &t };
+	uint32_t h;
+	int r;
+
+	r = decided(c, v, ret);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (!c->order.on && !c->order.off)
+		order_start((struct cluster *)c);
+	r = fitorder_tightest(
+	    &c->order, &c->vms[v].demand, accept_host, &a, &h);
+	if (r == -ENOTSUP) {
+		fit_rows_of(&c->idx, t.x, &t.rows);
+		return cluster_find_best(c, v, &s, ret);
+	}
 	if (r < 0 || h >= c->n_hosts)
 		return -ENOSPC;
 	*ret = h;
@@ -968,7 +1147,7 @@ cluster_index_bytes(const struct cluster *c)
 	    ? (size_t)RES_NDIM * 2 * c->heap_cap * sizeof(uint32_t)
 	    : 0;
 
-	return fitidx_bytes(&c->idx) + heaps;
+	return fitidx_bytes(&c->idx) + fitorder_bytes(&c->order) + heaps;
 }
 
 int32_t

@@ -5,6 +5,7 @@
 #include "core/strmap.h"
 #include "core/u32map.h"
 #include "model/fitidx.h"
+#include "model/fitorder.h"
 #include "model/host.h"
 #include "model/label.h"
 #include "model/resource.h"
@@ -66,6 +67,8 @@ struct cluster {
 	uint32_t n_groups, cap_groups;
 	struct strmap host_names, vm_names, group_names;
 	struct fitidx idx;
+	struct fitorder
+	    order; /* the up hosts per shape by room, for best fit */
 	struct res up_free; /* sum of up_free over hosts */
 	/* N+1 failover reserve: when on, per dimension an indexed max-heap of
 	 * hosts keyed by ha_alloc + up_free (what a host's failure would ask
@@ -172,6 +175,17 @@ struct cluster_scorer {
  * the index. */
 int cluster_find_best(const struct cluster *c, vm_id v,
     const struct cluster_scorer *s, host_id *ret);
+
+/* Best fit: the host that can take v (cluster_check) and is left with the
+ * least relative free room, sum_d (free_d - demand_d) / limit_d (the
+ * highest fit_tight_score); among equals the lowest id, except that
+ * within one host shape a host with less room before the placement wins a
+ * tie that rounding made. 0 and *ret, or -ENOSPC. Descends the per-shape
+ * order (model/fitorder.h), which the first call builds (O(n log n); from
+ * then on every update keeps it, about as much work again as the index);
+ * branch and bound over the index when the cluster has more shapes than
+ * the order keeps. */
+int cluster_find_tightest(const struct cluster *c, vm_id v, host_id *ret);
 
 /* Places pending/queued VM v on h, holding its demand; v becomes
  * VM_RUNNING. -ENOSPC if cluster_check refuses, -EINVAL if v is already

@@ -96,12 +96,26 @@ up(double v)
 	return (double)f < v ? nextafterf(f, INFINITY) : f;
 }
 
+/* Sets the rows of leaf node n (available) from its own fields: its s_min
+ * is s rounded down, so the rows stay lower bounds. */
 static void
-leaf_node(struct fitnode *n, const struct fitleaf *l)
+leaf_rows(struct fitnode *n)
+{
+	int ic = levels(grid_cpu, FIT_CPU_LEVELS, n->max[RES_CPU]);
+	int jm = levels(grid_mem, FIT_MEM_LEVELS, n->max[RES_MEM]);
+	uint8_t q = s_encode_down(n->s_min);
+
+	for (int i = 0; i < FIT_CPU_LEVELS; i++) {
+		n->s_row_cpu[i] = i < ic ? q : 255;
+		n->s_row_mem[i] = 2 * i < jm ? q : 255;
+	}
+}
+
+static void
+leaf_node(struct fitnode *n, const struct fitleaf *l, bool rows)
 {
 	int ic, jm;
 	uint64_t row;
-	uint8_t q;
 
 	if (!l) {
 		*n = unavailable;
@@ -124,11 +138,12 @@ leaf_node(struct fitnode *n, const struct fitleaf *l)
 	}
 	n->s_min = down(l->s);
 	n->s_max = up(l->s);
-	q = s_encode_down(l->s);
-	for (int i = 0; i < FIT_CPU_LEVELS; i++) {
-		n->s_row_cpu[i] = i < ic ? q : 255;
-		n->s_row_mem[i] = 2 * i < jm ? q : 255;
-	}
+	/* Without rows they hold 255 (no bound) and never change, so an
+	 * update stops climbing sooner. */
+	memset(n->s_row_cpu, 255, sizeof(n->s_row_cpu));
+	memset(n->s_row_mem, 255, sizeof(n->s_row_mem));
+	if (rows)
+		leaf_rows(n);
 	n->perf_max = l->perf;
 	n->load_min = down(l->load);
 }
@@ -169,20 +184,17 @@ pull(struct fitnode *n, const struct fitnode *a, const struct fitnode *b)
 	n->load_min = fmin2(a->load_min, b->load_min);
 }
 
-/* Builds [l, r] of `nodes` from the leaf summaries in `leaves`. */
+/* Recomputes the inner nodes of [l, r] from its leaves. */
 static void
-build(
-    struct fitnode *nodes, const struct fitnode *leaves, uint32_t l, uint32_t r)
+build(struct fitnode *nodes, uint32_t l, uint32_t r)
 {
 	uint32_t m;
 
-	if (l == r) {
-		nodes[node_id(l, l)] = leaves[l];
+	if (l == r)
 		return;
-	}
 	m = l + (r - l) / 2;
-	build(nodes, leaves, l, m);
-	build(nodes, leaves, m + 1, r);
+	build(nodes, l, m);
+	build(nodes, m + 1, r);
 	pull(&nodes[node_id(l, r)], &nodes[node_id(l, m)],
 	    &nodes[node_id(m + 1, r)]);
 }
@@ -191,7 +203,7 @@ int
 fitidx_resize(struct fitidx *x, uint32_t n)
 {
 	uint64_t cap = x->cap ? x->cap : 4;
-	struct fitnode *nodes, *leaves;
+	struct fitnode *nodes;
 
 	if (n <= x->cap)
 		return 0;
@@ -199,20 +211,37 @@ fitidx_resize(struct fitidx *x, uint32_t n)
 		cap += cap / 8 + 1;
 	if (cap > (UINT32_C(1) << 30))
 		return -ENOMEM;
-	nodes = malloc(2 * cap * sizeof(*nodes));
-	leaves = malloc(cap * sizeof(*leaves));
-	if (!nodes || !leaves) {
-		free(nodes);
-		free(leaves);
-		return -ENOMEM;
+	if (!x->on) {
+		x->cap = (uint32_t)cap;
+		return 0;
 	}
+	nodes = malloc(2 * cap * sizeof(*nodes));
+	if (!nodes)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < cap; i++)
-		leaves[i] = i < x->cap ? x->nodes[node_id(i, i)] : unavailable;
-	build(nodes, leaves, 0, (uint32_t)cap - 1);
-	free(leaves);
+		nodes[node_id(i, i)] =
+		    i < x->cap ? x->nodes[node_id(i, i)] : unavailable;
+	build(nodes, 0, (uint32_t)cap - 1);
 	free(x->nodes);
 	x->nodes = nodes;
 	x->cap = (uint32_t)cap;
+	return 0;
+}
+
+int
+fitidx_start(struct fitidx *x)
+{
+	if (x->on)
+		return 0;
+	if (x->cap) {
+		/* Inner nodes over unavailable leaves are unavailable too. */
+		x->nodes = malloc(2 * (size_t)x->cap * sizeof(*x->nodes));
+		if (!x->nodes)
+			return -ENOMEM;
+		for (size_t k = 0; k < 2 * (size_t)x->cap; k++)
+			x->nodes[k] = unavailable;
+	}
+	x->on = true;
 	return 0;
 }
 
@@ -222,6 +251,8 @@ fitidx_set(struct fitidx *x, uint32_t i, const struct fitleaf *l)
 	uint32_t lo[64], hi[64], depth = 0, m;
 
 	assert(i < x->cap);
+	if (!x->on)
+		return;
 	lo[0] = 0;
 	hi[0] = x->cap - 1;
 	while (lo[depth] != hi[depth]) {
@@ -230,7 +261,7 @@ fitidx_set(struct fitidx *x, uint32_t i, const struct fitleaf *l)
 		hi[depth + 1] = i <= m ? m : hi[depth];
 		depth++;
 	}
-	leaf_node(&x->nodes[node_id(i, i)], l);
+	leaf_node(&x->nodes[node_id(i, i)], l, x->rows);
 	while (depth-- > 0) {
 		struct fitnode *n = &x->nodes[node_id(lo[depth], hi[depth])];
 		struct fitnode was = *n;
@@ -274,15 +305,31 @@ fits(const struct want *w, const struct fitnode *n)
 }
 
 void
-fit_rows_of(const struct res *need, struct fit_rows *ret)
+fitidx_keep_rows(struct fitidx *x)
+{
+	if (x->rows)
+		return;
+	x->rows = true;
+	if (!x->on)
+		return; /* leaves get them when set */
+	for (uint32_t i = 0; i < x->cap; i++)
+		if (x->nodes[node_id(i, i)].s_min != INFINITY)
+			leaf_rows(&x->nodes[node_id(i, i)]);
+	if (x->cap)
+		build(x->nodes, 0, x->cap - 1);
+}
+
+void
+fit_rows_of(
+    const struct fitidx *x, const struct res *need, struct fit_rows *ret)
 {
 	int ic = levels(grid_cpu, FIT_CPU_LEVELS, need->v[RES_CPU]);
 	int jm = levels(grid_mem, FIT_MEM_LEVELS, need->v[RES_MEM]);
 
 	/* Hosts that hold need have cpu >= CPU[ic - 1] and memory >=
 	 * MEM[jm - 1] >= MEM[2 ((jm - 1) / 2)]: those rows cover them all. */
-	ret->cpu = (int8_t)(ic - 1);
-	ret->mem = (int8_t)(jm > 0 ? (jm - 1) / 2 : -1);
+	ret->cpu = (int8_t)(x->rows ? ic - 1 : -1);
+	ret->mem = (int8_t)(x->rows && jm > 0 ? (jm - 1) / 2 : -1);
 }
 
 double
@@ -333,7 +380,8 @@ fitidx_first_if(const struct fitidx *x, const struct res *need, uint32_t from,
 	struct first_ctx f = { x, { need, -1 }, from, accept, ctx };
 	int64_t got;
 
-	if (x->cap == 0 || from >= x->cap)
+	assert(x->on);
+	if (!x->on || x->cap == 0 || from >= x->cap)
 		return -ENOSPC;
 	want_init(&f.need, need);
 	got = first(&f, 0, x->cap - 1);
@@ -408,7 +456,8 @@ fitidx_best(const struct fitidx *x, const struct fitidx_query *q, uint32_t *ret)
 	struct best_ctx b = { x, q, { NULL, -1 }, -INFINITY, -1 };
 	const struct fitnode *root;
 
-	if (x->cap == 0)
+	assert(x->on);
+	if (!x->on || x->cap == 0)
 		return -ENOSPC;
 	want_init(&b.need, q->need);
 	root = &x->nodes[node_id(0, x->cap - 1)];
@@ -426,5 +475,5 @@ fitidx_best(const struct fitidx *x, const struct fitidx_query *q, uint32_t *ret)
 size_t
 fitidx_bytes(const struct fitidx *x)
 {
-	return 2 * (size_t)x->cap * sizeof(struct fitnode);
+	return x->on ? 2 * (size_t)x->cap * sizeof(struct fitnode) : 0;
 }

@@ -69,7 +69,9 @@ struct fitnode {
  */
 struct fitidx {
 	uint32_t cap; /* leaves: ids [0, cap) */
-	struct fitnode *nodes; /* 2 * cap */
+	struct fitnode *nodes; /* 2 * cap once started, else NULL */
+	bool on; /* started: kept up to date */
+	bool rows; /* s_row_* kept (else 255 everywhere) */
 };
 
 /* A best-host query: maximise score over leaves that fit `need` and pass
@@ -88,11 +90,19 @@ void fitidx_init(struct fitidx *x);
 void fitidx_done(struct fitidx *x);
 
 /* Makes room for leaves [0, n), keeping existing leaves; new leaves are
- * unavailable. 0 or -ENOMEM (index unchanged). Amortised O(1) per leaf. */
+ * unavailable. 0 or -ENOMEM (index unchanged). Amortised O(1) per leaf;
+ * before fitidx_start it only counts. */
 int fitidx_resize(struct fitidx *x, uint32_t n);
 
+/* Starts keeping the index, every leaf unavailable; the caller then sets
+ * the available ones. Until started the index holds no memory and
+ * fitidx_set does nothing, so an owner that never queries it never pays
+ * for its updates. 0 (also when started) or -ENOMEM. Queries need a
+ * started index. */
+int fitidx_start(struct fitidx *x);
+
 /* Sets leaf i (< cap) from l, or makes it unavailable when l is NULL, and
- * updates its ancestors. O(log cap). */
+ * updates its ancestors. O(log cap); nothing before fitidx_start. */
 void fitidx_set(struct fitidx *x, uint32_t i, const struct fitleaf *l);
 
 /* The smallest leaf i >= from whose free vector holds need: 0 and *ret, or
@@ -111,16 +121,54 @@ fitidx_first_if(const struct fitidx *x, const struct res *need, uint32_t from,
 int fitidx_best(
     const struct fitidx *x, const struct fitidx_query *q, uint32_t *ret);
 
+/* Starts keeping the s_row_* summaries (O(cap), once). They serve only a
+ * branch and bound for best fit, which a cluster needs only when its
+ * best-fit order is off; until then no update pays for them. */
+void fitidx_keep_rows(struct fitidx *x);
+
 /* The rows of s_row_cpu / s_row_mem that cover every host able to hold a
- * demand (-1: none applies); computed once per query. */
+ * demand (-1: none applies, which is all of them while x keeps no rows);
+ * computed once per query. */
 struct fit_rows {
 	int8_t cpu, mem;
 };
-void fit_rows_of(const struct res *need, struct fit_rows *ret);
+void fit_rows_of(
+    const struct fitidx *x, const struct res *need, struct fit_rows *ret);
 
 /* A lower bound of s over the hosts below n that could hold the demand
  * whose rows are given: the larger of s_min and those rows. */
 double fitnode_s_min_fit(const struct fitnode *n, const struct fit_rows *rows);
+
+/* The free room of leaf i (< cap) as its node holds it: saturated at
+ * INT32_MAX (which bounds nothing), -1 everywhere when unavailable. */
+static inline const int32_t *
+fitidx_leaf_max(const struct fitidx *x, uint32_t i)
+{
+	return x->nodes[2 * i].max; /* node_id(i, i) */
+}
+
+/* Whether a free-room vector saturated like fitnode.max may hold need:
+ * exact except in dimensions at INT32_MAX. */
+static inline bool
+fit_max_holds(const int32_t *max, const struct res *need)
+{
+	for (int d = 0; d < RES_NDIM; d++)
+		if (max[d] != INT32_MAX && need->v[d] > max[d])
+			return false;
+	return true;
+}
+
+/* Best fit's score of a host with relative free room s and 1/limit
+ * inv_lim for a demand x: minus the relative room left after placing x,
+ * -(s - sum_d x_d * inv_lim_d). Every best-fit path computes it here, so
+ * they agree to the last bit. */
+static inline double
+fit_tight_score(double s, const double *inv_lim, const struct res *x)
+{
+	for (int d = 0; d < RES_NDIM; d++)
+		s -= (double)x->v[d] * inv_lim[d];
+	return -s;
+}
 
 /* Bytes the index holds. */
 size_t fitidx_bytes(const struct fitidx *x);

@@ -5,12 +5,8 @@ static int
 bf_place(void *state, const struct cluster *c, vm_id v,
     struct place_decision *ret, struct why *why)
 {
-	struct place_tight t;
-	struct cluster_scorer s;
-
 	(void)state;
-	place_tight_scorer(&t, c, &cluster_vm(c, v)->demand, &s);
-	if (cluster_find_best(c, v, &s, &ret->host) == 0)
+	if (cluster_find_tightest(c, v, &ret->host) == 0)
 		return 0;
 	return place_refuse(c, v, why);
 }

@@ -63,24 +63,6 @@ void place_names(char *out, size_t n);
  * (if non-NULL) and returns -ENOSPC. */
 int place_refuse(const struct cluster *c, vm_id v, struct why *why);
 
-/*
- * Best fit's measure, shared by the strategies that use it: the room a host
- * has left after the VM, summed over dimensions, each as a share of the
- * host's own limit, sum_d (free_hd - x_d) / limit_hd; the smallest wins.
- * The index bounds it from below per subtree with
- * s_min - sum_d x_d * max(1/limit_d).
- */
-struct place_tight {
-	const struct cluster *c;
-	const struct res *x;
-	struct fit_rows rows;
-};
-
-/* Fills *ret to score hosts by tightness for demand x; t holds the state
- * and must outlive the scorer's use. */
-void place_tight_scorer(struct place_tight *t, const struct cluster *c,
-    const struct res *x, struct cluster_scorer *ret);
-
 /* A configured strategy: ops + params + state. */
 struct placer {
 	const struct place_ops *ops;

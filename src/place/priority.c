@@ -207,13 +207,10 @@ static int
 pr_place(void *state, const struct cluster *c, vm_id v,
     struct place_decision *ret, struct why *why)
 {
-	struct place_tight t;
-	struct cluster_scorer s;
 	int r;
 
 	(void)state;
-	place_tight_scorer(&t, c, &cluster_vm(c, v)->demand, &s);
-	if (cluster_find_best(c, v, &s, &ret->host) == 0)
+	if (cluster_find_tightest(c, v, &ret->host) == 0)
 		return 0;
 	r = preempt(c, v, ret);
 	if (r != -ENOSPC)

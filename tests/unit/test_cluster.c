@@ -275,6 +275,164 @@ test_preempt_agrees(void)
 	    "preemption checks agree with real releases (%u cases)", checked);
 }
 
+/* Best fit by brute force: whether host h (passing cluster_check) is a
+ * right answer for v: no host that passes scores higher, and no host with
+ * the same score and the same s has a lower id. -1 if some host passes
+ * and h is not one of them, 1 if right, 0 if nothing passes. */
+static int
+tightest_ok(const struct cluster *c, vm_id v, int got, host_id h)
+{
+	const struct res *x = &cluster_vm(c, v)->demand;
+	bool any = false;
+	double top = 0, sh = 0, hsc = 0;
+
+	for (host_id k = 0; k < c->n_hosts; k++) {
+		struct fitleaf l;
+		double sc;
+
+		if (cluster_check(c, v, k, NULL) < 0)
+			continue;
+		cluster_host_leaf(c, k, &l);
+		sc = fit_tight_score(l.s, l.inv_lim, x);
+		if (!any || sc > top)
+			top = sc;
+		any = true;
+	}
+	if (!any)
+		return got == -ENOSPC ? 0 : -1;
+	if (got != 0 || cluster_check(c, v, h, NULL) < 0)
+		return -1;
+	{
+		struct fitleaf l;
+
+		cluster_host_leaf(c, h, &l);
+		sh = l.s;
+		hsc = fit_tight_score(l.s, l.inv_lim, x);
+	}
+	if (hsc != top)
+		return -1;
+	for (host_id k = 0; k < h; k++) {
+		struct fitleaf l;
+
+		if (cluster_check(c, v, k, NULL) < 0)
+			continue;
+		cluster_host_leaf(c, k, &l);
+		if (l.s == sh && fit_tight_score(l.s, l.inv_lim, x) == top)
+			return -1;
+	}
+	return 1;
+}
+
+/*
+ * cluster_find_tightest (best fit) against brute force, through reserves,
+ * releases, host state changes, hosts added on the way and clones, on
+ * clusters of a few host shapes (the per-shape order answers) and of more
+ * shapes than the order keeps (the index's branch and bound answers).
+ */
+static void
+test_tightest_agrees(void)
+{
+	static const struct res shapes[] = {
+		{ { 48000, 393216, 4000, 25000 } },
+		{ { 64000, 524288, 4000, 25000 } },
+		{ { 96000, 786432, 8000, 50000 } },
+		{ { 8000, 16384, 500, 2000 } },
+	};
+	struct rng r;
+	uint64_t queries = 0, found = 0, wrong = 0, ordered = 0;
+	char name[32];
+
+	rng_init(&r, 77);
+	for (int k = 0; k < 300; k++) {
+		struct cluster *c;
+		uint32_t n_shapes = k % 5 == 4
+		    ? 20 /* more than FITORDER_MAX_SHAPES */
+		    : 1 + (uint32_t)rng_below(&r, 4);
+		uint32_t nh = 1 + (uint32_t)rng_below(&r, k % 10 ? 40 : 400);
+		uint32_t nv = 30 * nh;
+
+		cluster_new(&c);
+		if (k % 3 == 0)
+			cluster_set_n_plus_one(c, true);
+		for (uint32_t i = 0; i < nh + nv; i++) {
+			vm_id v;
+			host_id h = HOST_NONE;
+			int got;
+
+			if (i < nh || rng_below(&r, 50) == 0) {
+				/* A host: one of the shapes, scaled in
+				 * the many-shapes case. */
+				struct host_spec s = { .name = name };
+				uint32_t j = (uint32_t)rng_below(&r, n_shapes);
+
+				snprintf(name, sizeof(name), "h%u", i);
+				s.cap = shapes[j % 4];
+				s.cap.v[RES_CPU] += 1000 * (int64_t)(j / 4);
+				s.overcommit_milli[RES_CPU] = 2000;
+				s.state = rng_below(&r, 10) ? HOST_UP
+							    : HOST_MAINTENANCE;
+				cluster_add_host(c, &s, NULL);
+				continue;
+			}
+			{
+				struct vm_spec s = { .name = name };
+				int f = (int)rng_below(&r, 5);
+
+				snprintf(name, sizeof(name), "v%u", i);
+				s.demand = (struct res){ { 1000LL << f,
+				    (int64_t)(2048 + rng_below(&r, 4096)) << f,
+				    32LL << f, 250LL << f } };
+				s.ha = rng_below(&r, 3) == 0;
+				s.anti_affinity =
+				    rng_below(&r, 6) == 0 ? "spread" : NULL;
+				cluster_add_vm(c, &s, &v);
+			}
+			got = cluster_find_tightest(c, v, &h);
+			queries++;
+			switch (tightest_ok(c, v, got, h)) {
+			case -1:
+				if (wrong++ < 5)
+					tap_diag("cluster %d vm %u: got %d "
+						 "host %u",
+					    k, v, got, h);
+				break;
+			case 1:
+				found++;
+				cluster_reserve(c, v, h);
+				break;
+			default:
+				break;
+			}
+			ordered += c->order.on && !c->order.off;
+			/* Churn: departures, hosts going down and up. */
+			if (rng_below(&r, 3) == 0)
+				cluster_release(
+				    c, (vm_id)rng_below(&r, v + 1), VM_PENDING);
+			if (rng_below(&r, 40) == 0)
+				cluster_set_host_state(c,
+				    (host_id)rng_below(&r, c->n_hosts),
+				    rng_below(&r, 4) ? HOST_UP : HOST_DOWN);
+			if (rng_below(&r, 200) == 0) {
+				struct cluster *cp = NULL;
+
+				if (cluster_clone(c, &cp) == 0) {
+					cluster_free(c);
+					c = cp;
+				}
+			}
+		}
+		cluster_free(c);
+	}
+	ok(wrong == 0,
+	    "best fit matches brute force: %" PRIu64 " queries, %" PRIu64
+	    " placed, %" PRIu64 " wrong",
+	    queries, found, wrong);
+	ok(ordered > 0 && ordered < queries,
+	    "both paths ran: %" PRIu64 " queries by the per-shape order, the "
+	    "rest by branch and bound",
+	    ordered);
+}
+
 static void
 test_index_size(void)
 {
@@ -284,6 +442,11 @@ test_index_size(void)
 		struct cluster *c;
 		struct host_spec s = { .cap = {
 					   { 16000, 65536, 1000, 10000 } } };
+		struct vm_spec v = { .name = "v",
+			.demand = { { 1000, 1024, 10, 100 } } };
+		struct cluster *cp = NULL;
+		host_id got;
+		vm_id vm;
 		char name[32];
 
 		s.name = name;
@@ -293,9 +456,20 @@ test_index_size(void)
 			snprintf(name, sizeof(name), "h%u", h);
 			cluster_add_host(c, &s, NULL);
 		}
+		/* Indexes start on first use: what first fit keeps, then
+		 * what best fit keeps (on a clone, which starts afresh). */
+		cluster_first_fit(c, &s.cap, 0, &got);
 		ok(cluster_index_bytes(c) / sizes[i] <= 256,
-		    "%u hosts: %zu bytes of index per host (N+1 on)", sizes[i],
-		    cluster_index_bytes(c) / sizes[i]);
+		    "%u hosts, first fit: %zu bytes of index per host (N+1 "
+		    "on)",
+		    sizes[i], cluster_index_bytes(c) / sizes[i]);
+		cluster_clone(c, &cp);
+		cluster_add_vm(cp, &v, &vm);
+		cluster_find_tightest(cp, vm, &got);
+		ok(cp->order.on && cluster_index_bytes(cp) / sizes[i] <= 256,
+		    "%u hosts, best fit: %zu bytes of index per host (N+1 on)",
+		    sizes[i], cluster_index_bytes(cp) / sizes[i]);
+		cluster_free(cp);
 		cluster_free(c);
 	}
 }
@@ -453,6 +627,7 @@ main(void)
 	test_bad_specs();
 	test_random_sequences();
 	test_preempt_agrees();
+	test_tightest_agrees();
 	test_index_size();
 	return tap_done();
 }

@@ -38,6 +38,33 @@ heterogeneous(struct rng *r, uint32_t nh)
 	return c;
 }
 
+/* Racks of a few hardware shapes, as real clusters are: best fit then
+ * answers from its per-shape order rather than the index. */
+static struct cluster *
+racks(struct rng *r, uint32_t nh)
+{
+	static const struct res shapes[] = {
+		{ { 32000, 262144, 1000, 20000 } },
+		{ { 48000, 393216, 2000, 25000 } },
+		{ { 64000, 131072, 1500, 40000 } },
+	};
+	uint32_t n_shapes = 1 + (uint32_t)rng_below(r, 3);
+	struct cluster *c;
+	char name[32];
+
+	cluster_new(&c);
+	for (uint32_t i = 0; i < nh; i++) {
+		struct host_spec s = { .name = name };
+
+		snprintf(name, sizeof(name), "h%u", i);
+		s.cap = shapes[(uint64_t)i * n_shapes / nh];
+		s.overcommit_milli[RES_CPU] = 2000;
+		s.state = rng_below(r, 20) == 0 ? HOST_MAINTENANCE : HOST_UP;
+		cluster_add_host(c, &s, NULL);
+	}
+	return c;
+}
+
 int
 main(void)
 {
@@ -55,7 +82,7 @@ main(void)
 
 			rng_init(&r, seed);
 			nh = 1 + (uint32_t)rng_below(&r, seed % 4 ? 60 : 700);
-			c = heterogeneous(&r, nh);
+			c = seed % 2 ? heterogeneous(&r, nh) : racks(&r, nh);
 			if (seed % 3 == 0)
 				cluster_set_n_plus_one(c, true);
 			placer_new(rules[k].name, NULL, seed, &p, &d);
