@@ -56,7 +56,9 @@ struct group {
  * valid for the cluster's life (deleted VMs keep their slot). Fields are
  * read-only outside cluster.c: every change goes through a cluster_* call so
  * that allocations, VM lists, groups and the capacity index stay consistent.
- * Not thread-safe.
+ * Not thread-safe, not even for queries: the first query that needs an
+ * index (the capacity index, the best-fit order) builds it inside the
+ * cluster, a cache behind the const.
  */
 struct cluster {
 	struct host *hosts;
@@ -214,7 +216,9 @@ int cluster_remove_vm(struct cluster *c, vm_id v);
  * runs): a VM can preempt only when its priority is above it. */
 int32_t cluster_min_running_priority(const struct cluster *c);
 
-/* Bytes held by the capacity index and the N+1 heaps. */
+/* Bytes held by the indexes started so far (the capacity index, the
+ * best-fit order; each starts with the first query that wants it) and the
+ * N+1 heaps. */
 size_t cluster_index_bytes(const struct cluster *c);
 
 #endif
