@@ -114,9 +114,10 @@ order_pull(struct fitorder *o, uint32_t t)
 
 /*
  * The nodes an update walks, deepest last. A treap's depth is O(log n)
- * expected (about 2 ln n; 40 for a million hosts); a walk longer than
- * this would take keys lined up against the hashed priorities, and turns
- * the order off rather than overflow (see give_up).
+ * expected (about 2 ln n; 40 for a million hosts); an insert deeper than
+ * this, or a longer walk, would take keys lined up against the hashed
+ * priorities, and turns the order off rather than overflow (see give_up).
+ * So queries, which recurse down the tree, stay shallow too.
  */
 #define WALK_MAX 512
 
@@ -205,7 +206,7 @@ insert(struct fitorder *o, struct fitorder_shape *sh, uint32_t i)
 {
 	struct fitorder_node *n = &o->nodes[i];
 	uint32_t *link = &sh->root, t = sh->root, owner = NIL;
-	uint32_t *ll = &n->l, *rl = &n->r, lo = i, ro = i;
+	uint32_t *ll = &n->l, *rl = &n->r, lo = i, ro = i, depth = 0;
 	struct walk w;
 
 	w.n = 0;
@@ -215,6 +216,8 @@ insert(struct fitorder *o, struct fitorder_shape *sh, uint32_t i)
 	while (t != NIL && prio(t) > prio(i)) {
 		struct fitorder_node *m = &o->nodes[t];
 
+		if (++depth > WALK_MAX)
+			return false;
 		if (m->l != NIL)
 			__builtin_prefetch(&o->nodes[m->l]);
 		if (m->r != NIL)
@@ -270,16 +273,17 @@ grow(struct fitorder *o, uint32_t cap)
 	struct fitorder_node *nodes;
 	uint8_t *shape;
 
+	/* n_alloc moves only when both arrays have the room. */
+	nodes = realloc(o->nodes, (size_t)cap * sizeof(*nodes));
+	if (!nodes)
+		return -ENOMEM;
+	o->nodes = nodes;
 	shape = realloc(o->shape, cap);
 	if (!shape)
 		return -ENOMEM;
 	o->shape = shape;
 	memset(o->shape + o->n_alloc, FITORDER_NONE, cap - o->n_alloc);
 	o->n_alloc = cap;
-	nodes = realloc(o->nodes, (size_t)cap * sizeof(*nodes));
-	if (!nodes)
-		return -ENOMEM;
-	o->nodes = nodes;
 	return 0;
 }
 
@@ -292,8 +296,7 @@ fitorder_resize(struct fitorder *o, uint32_t n)
 	if (n <= o->cap)
 		return 0;
 	while (cap < n)
-		cap +=
-		    cap / 16 + 1; /* a sixteenth: the index's bytes are tight */
+		cap += cap / 16 + 1; /* a sixteenth: bytes per host are tight */
 	if (cap > (UINT32_C(1) << 30))
 		return -ENOMEM;
 	if (o->on && !o->off) {
