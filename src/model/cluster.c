@@ -721,18 +721,13 @@ static const struct fitidx *
 idx_ready(const struct cluster *c)
 {
 	struct cluster *m = (struct cluster *)c;
-	struct fitleaf leaf;
 
 	if (c->idx.on)
 		return &c->idx;
 	if (fitidx_start(&m->idx) < 0)
 		return NULL;
-	for (host_id h = 0; h < c->n_hosts; h++) {
-		if (c->hosts[h].state != HOST_UP)
-			continue;
-		cluster_host_leaf(c, h, &leaf);
-		fitidx_set(&m->idx, h, &leaf);
-	}
+	for (host_id h = 0; h < c->n_hosts; h++)
+		index_host(m, h);
 	return &c->idx;
 }
 
@@ -742,13 +737,8 @@ has_room(const struct cluster *c, host_id h, const struct res *need)
 {
 	struct res free;
 
-	if (c->hosts[h].state != HOST_UP)
-		return false;
 	host_free_res(&c->hosts[h], &free);
-	for (int d = 0; d < RES_NDIM; d++)
-		if (need->v[d] > free.v[d])
-			return false;
-	return true;
+	return c->hosts[h].state == HOST_UP && res_fits(need, &free);
 }
 
 int
@@ -893,9 +883,10 @@ best_by_scan(const struct cluster *c, vm_id v, const struct cluster_scorer *s,
 	return 0;
 }
 
-int
-cluster_find_best(const struct cluster *c, vm_id v,
-    const struct cluster_scorer *s, host_id *ret)
+/* cluster_find_best once narrow() left every host open. */
+static int
+best_search(const struct cluster *c, vm_id v, const struct cluster_scorer *s,
+    host_id *ret)
 {
 	struct accept_ctx a = { c, v };
 	const struct fitidx *x;
@@ -908,19 +899,25 @@ cluster_find_best(const struct cluster *c, vm_id v,
 		.actx = &a,
 	};
 	uint32_t h;
-	int r;
 
-	r = decided(c, v, ret);
-	if (r != 0)
-		return r < 0 ? r : 0;
 	x = idx_ready(c);
 	if (!x)
 		return best_by_scan(c, v, s, ret);
-	r = fitidx_best(x, &q, &h);
-	if (r < 0 || h >= c->n_hosts)
+	if (fitidx_best(x, &q, &h) < 0 || h >= c->n_hosts)
 		return -ENOSPC;
 	*ret = h;
 	return 0;
+}
+
+int
+cluster_find_best(const struct cluster *c, vm_id v,
+    const struct cluster_scorer *s, host_id *ret)
+{
+	int r = decided(c, v, ret);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	return best_search(c, v, s, ret);
 }
 
 /* Best fit's bound and score for the index's branch and bound. */
@@ -959,18 +956,10 @@ tight_score(host_id h, void *ctx)
 static void
 order_start(struct cluster *c)
 {
-	struct fitleaf leaf;
-
 	if (fitorder_start(&c->order) < 0)
 		return;
-	for (host_id h = 0; h < c->n_hosts; h++) {
-		if (c->hosts[h].state != HOST_UP)
-			continue;
-		cluster_host_leaf(c, h, &leaf);
-		fitorder_set(&c->order, h, &leaf);
-	}
-	if (c->order.off)
-		fitidx_keep_rows(&c->idx);
+	for (host_id h = 0; h < c->n_hosts; h++)
+		index_host(c, h);
 }
 
 int
@@ -991,7 +980,7 @@ cluster_find_tightest(const struct cluster *c, vm_id v, host_id *ret)
 	    &c->order, &c->vms[v].demand, accept_host, &a, &h);
 	if (r == -ENOTSUP) {
 		fit_rows_of(&c->idx, t.x, &t.rows);
-		return cluster_find_best(c, v, &s, ret);
+		return best_search(c, v, &s, ret);
 	}
 	if (r < 0 || h >= c->n_hosts)
 		return -ENOSPC;

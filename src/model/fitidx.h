@@ -139,25 +139,6 @@ void fit_rows_of(
  * whose rows are given: the larger of s_min and those rows. */
 double fitnode_s_min_fit(const struct fitnode *n, const struct fit_rows *rows);
 
-/* The free room of leaf i (< cap) as its node holds it: saturated at
- * INT32_MAX (which bounds nothing), -1 everywhere when unavailable. */
-static inline const int32_t *
-fitidx_leaf_max(const struct fitidx *x, uint32_t i)
-{
-	return x->nodes[2 * i].max; /* node_id(i, i) */
-}
-
-/* Whether a free-room vector saturated like fitnode.max may hold need:
- * exact except in dimensions at INT32_MAX. */
-static inline bool
-fit_max_holds(const int32_t *max, const struct res *need)
-{
-	for (int d = 0; d < RES_NDIM; d++)
-		if (max[d] != INT32_MAX && need->v[d] > max[d])
-			return false;
-	return true;
-}
-
 /* Best fit's score of a host with relative free room s and 1/limit
  * inv_lim for a demand x: minus the relative room left after placing x,
  * -(s - sum_d x_d * inv_lim_d). Every best-fit path computes it here, so
