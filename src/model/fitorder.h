@@ -24,7 +24,8 @@
  * query), so strategies that never ask do not pay for its updates. Up to
  * FITORDER_MAX_SHAPES shapes; a cluster with more distinct shapes turns
  * the order off for good (queries answer -ENOTSUP and callers use
- * fitidx_best). 36 bytes per host plus one byte of shape. Embedded: fitorder_init / fitorder_done.
+ * fitidx_best). 36 bytes per host plus one byte of shape. Embedded:
+ * fitorder_init / fitorder_done.
  */
 #define FITORDER_MAX_SHAPES 16
 #define FITORDER_NIL UINT32_MAX
