@@ -15,33 +15,14 @@ static const struct {
 	{ "priority", LINEAR_BEST_FIT }, /* when nothing needs preempting */
 };
 
+/*
+ * Hosts of random shapes, speeds and overcommit (heterogeneous), or racks
+ * of one to three hardware shapes, as real clusters are: best fit then
+ * answers from its per-shape order rather than the index. One in twenty
+ * hosts is in maintenance either way.
+ */
 static struct cluster *
-heterogeneous(struct rng *r, uint32_t nh)
-{
-	struct cluster *c;
-	char name[32];
-
-	cluster_new(&c);
-	for (uint32_t i = 0; i < nh; i++) {
-		struct host_spec s = { .name = name };
-
-		snprintf(name, sizeof(name), "h%u", i);
-		s.cap = (struct res){ { rng_range(r, 2000, 64000),
-		    rng_range(r, 2048, 262144), rng_range(r, 100, 2000),
-		    rng_range(r, 1000, 40000) } };
-		s.overcommit_milli[RES_CPU] =
-		    (uint32_t)rng_range(r, 1000, 4000);
-		s.perf_milli = (uint32_t)rng_range(r, 500, 2500);
-		s.state = rng_below(r, 20) == 0 ? HOST_MAINTENANCE : HOST_UP;
-		cluster_add_host(c, &s, NULL);
-	}
-	return c;
-}
-
-/* Racks of a few hardware shapes, as real clusters are: best fit then
- * answers from its per-shape order rather than the index. */
-static struct cluster *
-racks(struct rng *r, uint32_t nh)
+make_cluster(struct rng *r, uint32_t nh, bool racks)
 {
 	static const struct res shapes[] = {
 		{ { 32000, 262144, 1000, 20000 } },
@@ -57,8 +38,17 @@ racks(struct rng *r, uint32_t nh)
 		struct host_spec s = { .name = name };
 
 		snprintf(name, sizeof(name), "h%u", i);
-		s.cap = shapes[(uint64_t)i * n_shapes / nh];
-		s.overcommit_milli[RES_CPU] = 2000;
+		if (racks) {
+			s.cap = shapes[(uint64_t)i * n_shapes / nh];
+			s.overcommit_milli[RES_CPU] = 2000;
+		} else {
+			s.cap = (struct res){ { rng_range(r, 2000, 64000),
+			    rng_range(r, 2048, 262144), rng_range(r, 100, 2000),
+			    rng_range(r, 1000, 40000) } };
+			s.overcommit_milli[RES_CPU] =
+			    (uint32_t)rng_range(r, 1000, 4000);
+			s.perf_milli = (uint32_t)rng_range(r, 500, 2500);
+		}
 		s.state = rng_below(r, 20) == 0 ? HOST_MAINTENANCE : HOST_UP;
 		cluster_add_host(c, &s, NULL);
 	}
@@ -82,7 +72,7 @@ main(void)
 
 			rng_init(&r, seed);
 			nh = 1 + (uint32_t)rng_below(&r, seed % 4 ? 60 : 700);
-			c = seed % 2 ? heterogeneous(&r, nh) : racks(&r, nh);
+			c = make_cluster(&r, nh, seed % 2 == 0);
 			if (seed % 3 == 0)
 				cluster_set_n_plus_one(c, true);
 			placer_new(rules[k].name, NULL, seed, &p, &d);
